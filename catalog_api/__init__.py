@@ -1,0 +1,3 @@
+"""Catalog API: an async FastAPI product catalog on SQLite or PostgreSQL."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,70 @@
+"""FastAPI dependencies: settings, sessions, services and the API key check."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from catalog_api.config import Settings
+from catalog_api.errors import AuthenticationError
+from catalog_api.services import ProductService
+from catalog_api.services.health import HealthService
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Yield a session for one request; services commit, this only closes."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_product_service(session: SessionDep) -> ProductService:
+    """Return the product service bound to the request's session."""
+    return ProductService(session)
+
+
+ProductServiceDep = Annotated[ProductService, Depends(get_product_service)]
+
+
+def get_health_service(session: SessionDep) -> HealthService:
+    """Return the health service bound to the request's session."""
+    return HealthService(session)
+
+
+HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
+
+
+def require_api_key(
+    settings: SettingsDep,
+    x_api_key: Annotated[
+        str | None,
+        Header(description="API key; required for writes when the server sets CATALOG_API_KEY."),
+    ] = None,
+) -> None:
+    """Refuse a write without the configured API key."""
+    expected = settings.api_key
+    if expected is None:
+        return
+    if x_api_key is None:
+        raise AuthenticationError("This write needs the API key in header X-API-Key.")
+    if not hmac.compare_digest(x_api_key.encode(), expected.get_secret_value().encode()):
+        raise AuthenticationError("The X-API-Key header does not match the server's API key.")
+
+
+WriteAccess = Depends(require_api_key)

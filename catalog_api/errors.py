@@ -1,0 +1,215 @@
+"""Domain errors raised by services and their RFC 9457 problem+json mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://catalog-mcp.dev/problems/"
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; each maps to one HTTP status."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class NotFoundError(DomainError):
+    """The requested resource does not exist."""
+
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class ProductNotFoundError(NotFoundError):
+    """No product has the given id or slug."""
+
+    code = "product-not-found"
+    title = "Product not found"
+
+
+class ConflictError(DomainError):
+    """The request conflicts with the current state of the catalog."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class DuplicateSlugError(ConflictError):
+    """Another product already has the slug."""
+
+    code = "duplicate-slug"
+    title = "Slug already in use"
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"A product with slug '{slug}' already exists; choose another slug "
+            f"(for example '{slug}-2') or update the existing product.",
+            slug=slug,
+        )
+
+
+class InvalidStatusTransitionError(ConflictError):
+    """The status change is not allowed from the current status."""
+
+    code = "invalid-status-transition"
+    title = "Status change not allowed"
+
+
+class ConcurrentUpdateError(ConflictError):
+    """Another request changed the product first."""
+
+    code = "concurrent-update"
+    title = "Product changed concurrently"
+
+
+class InvalidInputError(DomainError):
+    """Input passed schema validation but breaks a business rule."""
+
+    status = 422
+    code = "invalid-input"
+    title = "Invalid input"
+
+    def __init__(self, detail: str, *, field: str, value: Any = None) -> None:
+        super().__init__(detail, errors=[{"field": field, "message": detail}])
+
+
+class AuthenticationError(DomainError):
+    """A write came without a valid API key."""
+
+    status = 401
+    code = "unauthorized"
+    title = "Missing or invalid API key"
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    request: Request,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """Build an RFC 9457 problem+json response."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Turn pydantic errors into a list of field, location and message."""
+    out = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        out.append(
+            {
+                "field": _field_name(loc),
+                "location": str(loc[0]) if loc else "body",
+                "message": error.get("msg", "invalid value"),
+                "type": error.get("type", "value_error"),
+            }
+        )
+    return out
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'} if exc.status == 401 else None
+    return problem_response(
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        request=request,
+        headers=headers,
+        **exc.extensions,
+    )
+
+
+async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc.errors())
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return problem_response(
+        status=422,
+        code="validation-error",
+        title="Invalid request",
+        detail=f"Invalid value for: {fields}",
+        request=request,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem_response(
+        status=exc.status_code,
+        code=f"http-{exc.status_code}",
+        title=str(exc.detail) if exc.detail else "Error",
+        detail=str(exc.detail),
+        request=request,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", "-")
+    logger.error(
+        "unhandled error on %s %s (request_id=%s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=exc,
+    )
+    return problem_response(
+        status=500,
+        code="internal-error",
+        title="Internal server error",
+        detail=f"The server failed to handle the request; quote request id {request_id}.",
+        request=request,
+        headers={"X-Request-ID": str(request_id)},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error to problem+json in one place."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,211 @@
+"""Product repository: queries, inserts and flushes products."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, exists, func, insert, literal, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalog_api.errors import ConcurrentUpdateError, DuplicateSlugError
+from catalog_api.models import Product, ProductStatus
+from catalog_api.repositories.search import SearchDialect, search_dialect
+
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductFilters:
+    """Filters shared by list and search."""
+
+    category: str | None = None
+    tag: str | None = None
+    status: ProductStatus | None = None
+    currency: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeysetPosition:
+    """Where a page starts: after the row with this sort value and id."""
+
+    value: Any
+    id: int
+
+
+def is_slug_conflict(error: IntegrityError) -> bool:
+    """Tell whether an integrity error is the unique slug constraint."""
+    message = str(error.orig).lower()
+    return "slug" in message and ("unique" in message or "duplicate" in message)
+
+
+class ProductRepository:
+    """Query and persist products inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        self.dialect = dialect
+        self._search: SearchDialect = search_dialect(dialect)
+
+    async def get(self, product_id: int) -> Product | None:
+        """Return the product with this id."""
+        return await self.session.get(Product, product_id)
+
+    async def get_by_slug(self, slug: str) -> Product | None:
+        """Return the product with this slug."""
+        return await self.session.scalar(select(Product).where(Product.slug == slug))
+
+    async def existing_slugs(self, slugs: Sequence[str]) -> set[str]:
+        """Return which of the slugs are taken."""
+        if not slugs:
+            return set()
+        rows = await self.session.scalars(select(Product.slug).where(Product.slug.in_(slugs)))
+        return set(rows)
+
+    async def slugs_with_prefix(self, base: str) -> set[str]:
+        """Return the slugs equal to base or of the form base-N."""
+        pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"
+        rows = await self.session.scalars(
+            select(Product.slug).where(
+                (Product.slug == base) | Product.slug.like(pattern, escape="\\")
+            )
+        )
+        return set(rows)
+
+    async def add(self, product: Product) -> Product:
+        """Add a product and flush it so it gets its id."""
+        self.session.add(product)
+        await self.flush(slug=product.slug)
+        return product
+
+    async def delete(self, product: Product) -> None:
+        """Delete a product."""
+        await self.session.delete(product)
+        await self.flush(slug=product.slug)
+
+    async def flush(self, *, slug: str) -> None:
+        """Flush pending changes, turning constraint races into domain errors."""
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            if is_slug_conflict(error):
+                raise DuplicateSlugError(slug) from error
+            raise
+        except StaleDataError as error:
+            raise ConcurrentUpdateError(
+                "The product was changed by another request; read it again and retry."
+            ) from error
+
+    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert many products at once with an executemany."""
+        if rows:
+            await self.session.execute(insert(Product), list(rows))
+
+    def _filtered(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.category is not None:
+            conditions.append(Product.category == filters.category)
+        if filters.status is not None:
+            conditions.append(Product.status == filters.status)
+        if filters.currency is not None:
+            conditions.append(Product.currency == filters.currency)
+        if filters.min_price is not None:
+            conditions.append(Product.price_minor >= filters.min_price)
+        if filters.max_price is not None:
+            conditions.append(Product.price_minor <= filters.max_price)
+        if filters.in_stock is True:
+            conditions.append(Product.stock_quantity > 0)
+        elif filters.in_stock is False:
+            conditions.append(Product.stock_quantity == 0)
+        if filters.tag is not None:
+            conditions.append(self._has_tag(filters.tag))
+        return stmt.where(*conditions) if conditions else stmt
+
+    def _has_tag(self, tag: str) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            return Product.tags.op("@>", is_comparison=True)(func.jsonb_build_array(tag))
+        each = func.json_each(Product.tags).table_valued("value")
+        return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
+
+    @staticmethod
+    def _page(
+        stmt: Select[Any],
+        key: ColumnElement[Any],
+        *,
+        descending: bool,
+        after: KeysetPosition | None,
+        limit: int,
+    ) -> Select[Any]:
+        if after is not None:
+            position = tuple_(key, Product.id)
+            bound = tuple_(literal(after.value, key.type), literal(after.id))
+            stmt = stmt.where(position < bound if descending else position > bound)
+        order = (key.desc(), Product.id.desc()) if descending else (key.asc(), Product.id.asc())
+        return stmt.order_by(*order).limit(limit)
+
+    async def list_page(
+        self,
+        filters: ProductFilters,
+        *,
+        key: ColumnElement[Any],
+        descending: bool,
+        after: KeysetPosition | None,
+        limit: int,
+    ) -> list[Product]:
+        """Return one page of products in key order."""
+        stmt = self._filtered(select(Product), filters)
+        stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
+        return list(await self.session.scalars(stmt))
+
+    async def count(self, filters: ProductFilters) -> int:
+        """Count the products that pass the filters."""
+        stmt = self._filtered(select(func.count()).select_from(Product), filters)
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def search_page(
+        self,
+        words: list[str],
+        filters: ProductFilters,
+        *,
+        key: ColumnElement[Any] | None,
+        descending: bool,
+        after: KeysetPosition | None,
+        limit: int,
+    ) -> list[tuple[Product, float]]:
+        """Return one page of matching products with their scores; key None ranks by score."""
+        score = self._search.score(words)
+        matches = (
+            select(Product.id.label("product_id"), score.label("score"))
+            .select_from(self._search.source(words))
+            .where(self._search.match(words))
+        )
+        ranked = self._filtered(matches, filters).subquery("ranked")
+        stmt = select(Product, ranked.c.score).join(ranked, ranked.c.product_id == Product.id)
+        order_key = ranked.c.score if key is None else key
+        stmt = self._page(stmt, order_key, descending=descending, after=after, limit=limit)
+        rows = await self.session.execute(stmt)
+        return [(product, float(score)) for product, score in rows]
+
+    async def count_search(self, words: list[str], filters: ProductFilters) -> int:
+        """Count the products matching the words and filters."""
+        stmt = (
+            select(func.count())
+            .select_from(self._search.source(words))
+            .where(self._search.match(words))
+        )
+        return int(await self.session.scalar(self._filtered(stmt, filters)) or 0)
+
+    async def categories(self, status: ProductStatus | None) -> list[tuple[str, int]]:
+        """Return each category with its product count, by name."""
+        stmt = select(Product.category, func.count()).group_by(Product.category)
+        if status is not None:
+            stmt = stmt.where(Product.status == status)
+        rows = await self.session.execute(stmt.order_by(Product.category))
+        return [(category, int(count)) for category, count in rows]

@@ -1,0 +1,107 @@
+"""Query parameters shared by the list and search routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+from fastapi.exceptions import RequestValidationError
+
+from catalog_api.deps import SettingsDep
+from catalog_api.models import ProductStatus
+from catalog_api.repositories import ProductFilters
+from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder
+from catalog_api.text import clean_line
+
+
+def product_filters(
+    category: Annotated[
+        str | None, Query(max_length=100, description="Only this category (case-insensitive).")
+    ] = None,
+    tag: Annotated[
+        str | None, Query(max_length=50, description="Only products with this tag.")
+    ] = None,
+    status: Annotated[ProductStatus | None, Query(description="Only this status.")] = None,
+    currency: Annotated[
+        str | None,
+        Query(min_length=3, max_length=3, description="Only prices in this ISO 4217 currency."),
+    ] = None,
+    min_price: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_PRICE_MINOR, description="Lowest price, in minor units, inclusive."),
+    ] = None,
+    max_price: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_PRICE_MINOR, description="Highest price, in minor units, inclusive."),
+    ] = None,
+    in_stock: Annotated[
+        bool | None,
+        Query(description="true: stock above zero; false: out of stock."),
+    ] = None,
+) -> ProductFilters:
+    """Collect and normalise the filters the way stored values are normalised."""
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "min_price"),
+                    "msg": "min_price must not exceed max_price",
+                    "type": "value_error",
+                }
+            ]
+        )
+    return ProductFilters(
+        category=clean_line(category).casefold() if category is not None else None,
+        tag=clean_line(tag).casefold() if tag is not None else None,
+        status=status,
+        currency=currency.upper() if currency is not None else None,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+    )
+
+
+FiltersDep = Annotated[ProductFilters, Depends(product_filters)]
+
+
+def page_limit(
+    settings: SettingsDep,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description=(
+                "Page size: default 20, at most 100 (CATALOG_DEFAULT_PAGE_SIZE and "
+                "CATALOG_MAX_PAGE_SIZE change them); a larger value is refused, not clamped."
+            ),
+        ),
+    ] = None,
+) -> int:
+    """Validate the page size against the configured cap."""
+    if limit is None:
+        return min(settings.default_page_size, settings.max_page_size)
+    if limit > settings.max_page_size:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "limit"),
+                    "msg": f"Input should be less than or equal to {settings.max_page_size}",
+                    "type": "less_than_equal",
+                }
+            ]
+        )
+    return limit
+
+
+LimitDep = Annotated[int, Depends(page_limit)]
+CursorParam = Annotated[
+    str | None,
+    Query(
+        max_length=2000,
+        description="Opaque cursor from the previous page's next_cursor; omit for the first page.",
+    ),
+]
+OrderParam = Annotated[
+    SortOrder | None,
+    Query(description="asc or desc; default desc for created_at and relevance, asc otherwise."),
+]

@@ -1,0 +1,147 @@
+"""Product routes under /api/products."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from catalog_api.deps import ProductServiceDep, WriteAccess
+from catalog_api.routes.params import CursorParam, FiltersDep, LimitDep, OrderParam
+from catalog_api.schemas import (
+    Page,
+    ProductCreate,
+    ProductOut,
+    ProductReplace,
+    ProductUpdate,
+    SearchSortField,
+    SortField,
+)
+from catalog_api.services import ListQuery, SearchQuery
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown product", **PROBLEM}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Invalid input: `errors` lists each field and why", **PROBLEM}
+}
+WRITE: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or wrong X-API-Key (when the server sets one)", **PROBLEM},
+    **INVALID,
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Slug already in use, or status change not allowed", **PROBLEM}
+}
+
+router = APIRouter(prefix="/api/products", tags=["products"])
+
+ProductId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Numeric product id.")]
+
+
+@router.get("", response_model=Page[ProductOut], responses=INVALID)
+async def list_products(
+    service: ProductServiceDep,
+    filters: FiltersDep,
+    limit: LimitDep,
+    cursor: CursorParam = None,
+    sort: Annotated[SortField, Query(description="Sort field.")] = SortField.CREATED_AT,
+    order: OrderParam = None,
+) -> Page[ProductOut]:
+    """Browse products with filters, sorting and keyset pagination."""
+    query = ListQuery(filters=filters, sort=sort, order=order, limit=limit, cursor=cursor)
+    return await service.browse(query)
+
+
+@router.get("/search", response_model=Page[ProductOut], responses=INVALID)
+async def search_products(
+    service: ProductServiceDep,
+    filters: FiltersDep,
+    limit: LimitDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=500,
+            description=(
+                "Words to find in title, description, tags and category; every word must "
+                "match. Operators, quotes and wildcards are ignored."
+            ),
+            examples=["wireless headphones"],
+        ),
+    ],
+    cursor: CursorParam = None,
+    sort: Annotated[
+        SearchSortField, Query(description="relevance (best first) or a field.")
+    ] = SearchSortField.RELEVANCE,
+    order: OrderParam = None,
+) -> Page[ProductOut]:
+    """Full-text search, ranked by relevance (BM25 on SQLite, ts_rank on PostgreSQL)."""
+    query = SearchQuery(q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor)
+    return await service.search(query)
+
+
+@router.get("/by-slug/{slug}", response_model=ProductOut, responses=NOT_FOUND)
+async def get_product_by_slug(
+    service: ProductServiceDep,
+    slug: Annotated[str, Path(max_length=200, description="The product's slug.")],
+) -> ProductOut:
+    """Get a product by its slug."""
+    return await service.get_by_slug(slug)
+
+
+@router.get("/{product_id}", response_model=ProductOut, responses=NOT_FOUND)
+async def get_product(service: ProductServiceDep, product_id: ProductId) -> ProductOut:
+    """Get a product by id."""
+    return await service.get(product_id)
+
+
+@router.post(
+    "",
+    response_model=ProductOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[WriteAccess],
+    responses={**WRITE, **CONFLICT},
+)
+async def create_product(
+    service: ProductServiceDep, body: ProductCreate, request: Request, response: Response
+) -> ProductOut:
+    """Create a product; the slug is derived from the title when omitted."""
+    product = await service.create(body)
+    response.headers["Location"] = str(request.url_for("get_product", product_id=product.id))
+    return product
+
+
+@router.patch(
+    "/{product_id}",
+    response_model=ProductOut,
+    dependencies=[WriteAccess],
+    responses={**WRITE, **NOT_FOUND, **CONFLICT},
+)
+async def update_product(
+    service: ProductServiceDep, product_id: ProductId, body: ProductUpdate
+) -> ProductOut:
+    """Change some fields of a product; omitted fields stay as they are."""
+    return await service.update(product_id, body)
+
+
+@router.put(
+    "/{product_id}",
+    response_model=ProductOut,
+    dependencies=[WriteAccess],
+    responses={**WRITE, **NOT_FOUND, **CONFLICT},
+)
+async def replace_product(
+    service: ProductServiceDep, product_id: ProductId, body: ProductReplace
+) -> ProductOut:
+    """Replace a product: omitted fields take their defaults; an omitted slug is kept."""
+    return await service.replace(product_id, body)
+
+
+@router.delete(
+    "/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[WriteAccess],
+    responses={**WRITE, **NOT_FOUND},
+)
+async def delete_product(service: ProductServiceDep, product_id: ProductId) -> None:
+    """Delete a product."""
+    await service.delete(product_id)

@@ -1,0 +1,321 @@
+"""Request and response models of the catalog API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    computed_field,
+    field_validator,
+)
+
+from catalog_api.currencies import MINOR_UNITS, format_price
+from catalog_api.models import ProductStatus
+from catalog_api.text import SLUG_MAX_LENGTH, clean_block, clean_line, slugify
+
+MAX_PRICE_MINOR = 2**53 - 1
+
+
+def _clean_line(value: str) -> str:
+    return clean_line(value)
+
+
+def _non_empty_line(value: str) -> str:
+    value = clean_line(value)
+    if not value:
+        raise ValueError("must contain visible characters")
+    return value
+
+
+def _slug(value: str) -> str:
+    slug = slugify(value)
+    if not slug:
+        raise ValueError("must contain at least one letter or digit")
+    return slug
+
+
+def _tag(value: str) -> str:
+    tag = clean_line(value).casefold()
+    if not tag:
+        raise ValueError("must contain visible characters")
+    return tag
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if code not in MINOR_UNITS:
+        raise ValueError("must be an ISO 4217 currency code such as USD, EUR or JPY")
+    return code
+
+
+def _attributes(value: dict[str, str]) -> dict[str, str]:
+    cleaned = {}
+    for key, item in value.items():
+        name = clean_line(key)
+        if not name:
+            raise ValueError("attribute names must contain visible characters")
+        cleaned[name] = clean_line(item)
+    return cleaned
+
+
+Title = Annotated[
+    str,
+    StringConstraints(max_length=200),
+    AfterValidator(_non_empty_line),
+    Field(description="Product name shown to shoppers.", examples=["Trail Runner 2 Shoes"]),
+]
+Slug = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH),
+    AfterValidator(_slug),
+    Field(
+        description=(
+            "Unique URL name. Normalised to lowercase words joined by hyphens; "
+            "derived from the title when omitted."
+        ),
+        examples=["trail-runner-2-shoes"],
+    ),
+]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=5000),
+    AfterValidator(clean_block),
+    Field(description="Long description; plain text, newlines kept."),
+]
+Category = Annotated[
+    str,
+    StringConstraints(max_length=100),
+    AfterValidator(_non_empty_line),
+    AfterValidator(str.casefold),
+    Field(description="Category name, stored lowercase.", examples=["footwear"]),
+]
+Tag = Annotated[str, StringConstraints(max_length=50), AfterValidator(_tag)]
+Tags = Annotated[
+    list[Tag],
+    Field(max_length=30, description="Lowercase tags, deduplicated.", examples=[["running"]]),
+    AfterValidator(_dedupe),
+]
+PriceMinor = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=MAX_PRICE_MINOR,
+        description="Price in the currency's minor unit (cents for USD; yen for JPY).",
+        examples=[8999],
+    ),
+]
+Currency = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=3),
+    AfterValidator(_currency),
+    Field(description="ISO 4217 currency code.", examples=["USD"]),
+]
+StockQuantity = Annotated[
+    int, Field(ge=0, le=2**31 - 1, description="Units in stock.", examples=[25])
+]
+AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+AttributeValue = Annotated[str, StringConstraints(max_length=500)]
+Attributes = Annotated[
+    dict[AttributeKey, AttributeValue],
+    Field(max_length=50, description="Free-form string properties.", examples=[{"color": "red"}]),
+    AfterValidator(_attributes),
+]
+ImageUrls = Annotated[
+    list[Annotated[HttpUrl, Field(max_length=2000)]],
+    Field(max_length=20, description="Absolute http(s) image URLs."),
+]
+Keyword = Annotated[str, StringConstraints(max_length=100), AfterValidator(_tag)]
+Keywords = Annotated[
+    list[Keyword],
+    Field(max_length=30, description="SEO keywords, lowercase, deduplicated."),
+    AfterValidator(_dedupe),
+]
+StatusField = Annotated[
+    ProductStatus,
+    Field(description="draft (hidden), active (for sale) or archived (withdrawn)."),
+]
+
+
+class ProductCreate(BaseModel):
+    """A new product. Unknown fields are refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Trail Runner 2 Shoes",
+                    "category": "footwear",
+                    "description": "Light trail shoes with a grippy sole.",
+                    "tags": ["running", "trail"],
+                    "price_minor": 8999,
+                    "currency": "USD",
+                    "stock_quantity": 25,
+                    "status": "active",
+                    "attributes": {"color": "blue", "size": "42"},
+                }
+            ]
+        },
+    )
+
+    title: Title
+    category: Category
+    slug: Slug | None = None
+    description: Description = ""
+    tags: Tags = Field(default_factory=list)
+    price_minor: PriceMinor
+    currency: Currency
+    stock_quantity: StockQuantity = 0
+    status: StatusField = ProductStatus.DRAFT
+    attributes: Attributes = Field(default_factory=dict)
+    image_urls: ImageUrls = Field(default_factory=list)
+    seo_keywords: Keywords = Field(default_factory=list)
+
+    def to_values(self) -> dict[str, Any]:
+        """Return column values for storage."""
+        values = self.model_dump(mode="json")
+        values["status"] = self.status
+        return values
+
+
+class ProductReplace(ProductCreate):
+    """A full replacement of a product; omitted fields take their defaults, slug excepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug | None = Field(default=None, description="New slug; omitted keeps the current one.")
+
+
+class ProductUpdate(BaseModel):
+    """A partial update: only the given fields change; null is not a value."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"price_minor": 7999, "stock_quantity": 40}]},
+    )
+
+    title: Title | None = None
+    category: Category | None = None
+    slug: Slug | None = None
+    description: Description | None = None
+    tags: Tags | None = None
+    price_minor: PriceMinor | None = None
+    currency: Currency | None = None
+    stock_quantity: StockQuantity | None = None
+    status: StatusField | None = None
+    attributes: Attributes | None = None
+    image_urls: ImageUrls | None = None
+    seo_keywords: Keywords | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null; omit the field to leave it unchanged")
+        return value
+
+    def to_values(self) -> dict[str, Any]:
+        """Return the column values that were set."""
+        values = self.model_dump(mode="json", exclude_unset=True)
+        if "status" in values:
+            values["status"] = ProductStatus(values["status"])
+        return values
+
+
+class ProductOut(BaseModel):
+    """A stored product."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(description="Numeric id.", examples=[42])
+    slug: str = Field(examples=["trail-runner-2-shoes"])
+    title: str
+    description: str
+    category: str
+    tags: list[str]
+    price_minor: int = Field(description="Price in minor units.")
+    currency: str
+    stock_quantity: int
+    status: ProductStatus
+    attributes: dict[str, str]
+    image_urls: list[str]
+    seo_keywords: list[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="Incremented on every change.")
+
+    @computed_field(description="Price as a decimal string in major units, e.g. '89.99'.")
+    def price(self) -> str:
+        """Return the price in major units."""
+        return format_price(self.price_minor, self.currency)
+
+
+class SortField(StrEnum):
+    """Fields a list can be sorted by."""
+
+    CREATED_AT = "created_at"
+    PRICE = "price"
+    TITLE = "title"
+
+
+class SearchSortField(StrEnum):
+    """Orders of search results."""
+
+    RELEVANCE = "relevance"
+    CREATED_AT = "created_at"
+    PRICE = "price"
+    TITLE = "title"
+
+
+class SortOrder(StrEnum):
+    """Sort direction."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of results with the total and the cursor of the next page."""
+
+    items: list[ItemT]
+    total: int = Field(description="Number of matching products across all pages.")
+    limit: int = Field(description="Page size used.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class CategoryCount(BaseModel):
+    """A category and how many products it has."""
+
+    category: str
+    count: int
+
+
+class CategoryList(BaseModel):
+    """All categories with product counts."""
+
+    items: list[CategoryCount]
+
+
+class Health(BaseModel):
+    """Liveness and database reachability."""
+
+    status: str = Field(examples=["ok"])
+    database: str = Field(examples=["sqlite"])
+    version: str

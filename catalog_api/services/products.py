@@ -1,0 +1,271 @@
+"""Product service: slug and status rules, paging, one commit per unit of work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_api.db import begin_write
+from catalog_api.errors import (
+    InvalidInputError,
+    InvalidStatusTransitionError,
+    ProductNotFoundError,
+)
+from catalog_api.models import Product, ProductStatus, utcnow
+from catalog_api.pagination import decode_cursor, encode_cursor, fingerprint
+from catalog_api.repositories import ProductFilters, ProductRepository
+from catalog_api.schemas import (
+    CategoryCount,
+    CategoryList,
+    Page,
+    ProductCreate,
+    ProductOut,
+    ProductReplace,
+    ProductUpdate,
+    SearchSortField,
+    SortField,
+    SortOrder,
+)
+from catalog_api.text import search_words, slugify
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_TRANSITIONS: dict[ProductStatus, set[ProductStatus]] = {
+    ProductStatus.DRAFT: {ProductStatus.ACTIVE, ProductStatus.ARCHIVED},
+    ProductStatus.ACTIVE: {ProductStatus.DRAFT, ProductStatus.ARCHIVED},
+    ProductStatus.ARCHIVED: {ProductStatus.DRAFT},
+}
+
+_SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], type]] = {
+    "created_at": (Product.created_at, datetime),  # type: ignore[dict-item]
+    "price": (Product.price_minor, int),  # type: ignore[dict-item]
+    "title": (Product.title, str),  # type: ignore[dict-item]
+}
+_DEFAULT_ORDER = {"created_at": SortOrder.DESC, "price": SortOrder.ASC, "title": SortOrder.ASC}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListQuery:
+    """A page request for browsing."""
+
+    filters: ProductFilters = field(default_factory=ProductFilters)
+    sort: SortField = SortField.CREATED_AT
+    order: SortOrder | None = None
+    limit: int = 20
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchQuery:
+    """A page request for full-text search."""
+
+    q: str
+    filters: ProductFilters = field(default_factory=ProductFilters)
+    sort: SearchSortField = SearchSortField.RELEVANCE
+    order: SortOrder | None = None
+    limit: int = 20
+    cursor: str | None = None
+
+
+def _sort_value(product: Product, sort: str) -> Any:
+    return {"created_at": product.created_at, "price": product.price_minor}.get(sort, product.title)
+
+
+class ProductService:
+    """Use cases over products."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.products = ProductRepository(session)
+
+    async def get(self, product_id: int) -> ProductOut:
+        """Return a product by id."""
+        return ProductOut.model_validate(await self._get_or_404(product_id))
+
+    async def get_by_slug(self, slug: str) -> ProductOut:
+        """Return a product by slug."""
+        product = await self.products.get_by_slug(slugify(slug))
+        if product is None:
+            raise ProductNotFoundError(f"No product has slug '{slugify(slug) or slug[:120]}'.")
+        return ProductOut.model_validate(product)
+
+    async def create(self, data: ProductCreate) -> ProductOut:
+        """Create a product; an explicit duplicate slug is a conflict."""
+        await begin_write(self.session)
+        values = data.to_values()
+        if data.status is ProductStatus.ARCHIVED:
+            raise InvalidInputError(
+                "A new product cannot be archived; create it as draft or active.", field="status"
+            )
+        values["slug"] = data.slug or await self._free_slug(data.title)
+        product = await self.products.add(Product(**values))
+        await self.session.commit()
+        logger.info("created product %s (%s)", product.id, product.slug)
+        return ProductOut.model_validate(product)
+
+    async def update(self, product_id: int, data: ProductUpdate) -> ProductOut:
+        """Change the given fields of a product."""
+        await begin_write(self.session)
+        product = await self._get_or_404(product_id)
+        values = data.to_values()
+        return await self._apply(product, values)
+
+    async def replace(self, product_id: int, data: ProductReplace) -> ProductOut:
+        """Replace every field of a product; an omitted slug is kept."""
+        await begin_write(self.session)
+        product = await self._get_or_404(product_id)
+        values = data.to_values()
+        if values["slug"] is None:
+            del values["slug"]
+        return await self._apply(product, values)
+
+    async def delete(self, product_id: int) -> None:
+        """Delete a product."""
+        await begin_write(self.session)
+        product = await self._get_or_404(product_id)
+        await self.products.delete(product)
+        await self.session.commit()
+        logger.info("deleted product %s (%s)", product_id, product.slug)
+
+    async def browse(self, query: ListQuery) -> Page[ProductOut]:
+        """Return a page of products."""
+        key, value_type = _SORT_COLUMNS[query.sort.value]
+        order = query.order or _DEFAULT_ORDER[query.sort.value]
+        tag = self._query_tag("list", query.filters, query.sort.value, order)
+        after = decode_cursor(query.cursor, tag, value_type) if query.cursor else None
+        rows = await self.products.list_page(
+            query.filters,
+            key=key,
+            descending=order is SortOrder.DESC,
+            after=after,
+            limit=query.limit + 1,
+        )
+        total = await self.products.count(query.filters)
+        items = rows[: query.limit]
+        next_cursor = None
+        if len(rows) > query.limit:
+            last = items[-1]
+            next_cursor = encode_cursor(_sort_value(last, query.sort.value), last.id, tag)
+        return Page[ProductOut](
+            items=[ProductOut.model_validate(p) for p in items],
+            total=total,
+            limit=query.limit,
+            next_cursor=next_cursor,
+        )
+
+    async def search(self, query: SearchQuery) -> Page[ProductOut]:
+        """Return a page of products matching every word of the query."""
+        words = search_words(query.q)
+        if not words:
+            raise InvalidInputError(
+                "The query has no searchable words; use letters or digits.", field="q"
+            )
+        relevance = query.sort is SearchSortField.RELEVANCE
+        key: ColumnElement[Any] | None = None
+        value_type: type = float
+        if relevance:
+            descending = query.order is SortOrder.ASC
+        else:
+            key, value_type = _SORT_COLUMNS[query.sort.value]
+            order = query.order or _DEFAULT_ORDER[query.sort.value]
+            descending = order is SortOrder.DESC
+        tag = self._query_tag(
+            "search", query.filters, query.sort.value, "desc" if descending else "asc", words
+        )
+        after = decode_cursor(query.cursor, tag, value_type) if query.cursor else None
+        rows = await self.products.search_page(
+            words,
+            query.filters,
+            key=key,
+            descending=descending,
+            after=after,
+            limit=query.limit + 1,
+        )
+        total = await self.products.count_search(words, query.filters)
+        page = rows[: query.limit]
+        next_cursor = None
+        if len(rows) > query.limit:
+            last, score = page[-1]
+            value = score if relevance else _sort_value(last, query.sort.value)
+            next_cursor = encode_cursor(value, last.id, tag)
+        return Page[ProductOut](
+            items=[ProductOut.model_validate(p) for p, _ in page],
+            total=total,
+            limit=query.limit,
+            next_cursor=next_cursor,
+        )
+
+    async def categories(self, status: ProductStatus | None = None) -> CategoryList:
+        """Return the categories with their product counts."""
+        rows = await self.products.categories(status)
+        return CategoryList(items=[CategoryCount(category=c, count=n) for c, n in rows])
+
+    async def _get_or_404(self, product_id: int) -> Product:
+        product = await self.products.get(product_id)
+        if product is None:
+            raise ProductNotFoundError(f"No product has id {product_id}.")
+        return product
+
+    async def _free_slug(self, title: str) -> str:
+        base = slugify(title) or "product"
+        taken = await self.products.slugs_with_prefix(base)
+        if base not in taken:
+            return base
+        n = 2
+        while f"{base}-{n}" in taken:
+            n += 1
+        return f"{base}-{n}"
+
+    async def _apply(self, product: Product, values: dict[str, Any]) -> ProductOut:
+        new_status = values.get("status")
+        if (
+            new_status is not None
+            and new_status != product.status
+            and new_status not in ALLOWED_TRANSITIONS[product.status]
+        ):
+            allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS[product.status]))
+            raise InvalidStatusTransitionError(
+                f"The product is {product.status.value}; it cannot become {new_status.value}; "
+                f"allowed: {allowed}.",
+                current_status=product.status.value,
+            )
+        changed = {k: v for k, v in values.items() if getattr(product, k) != v}
+        if changed:
+            for name, value in changed.items():
+                setattr(product, name, value)
+            product.updated_at = utcnow()
+            await self.products.flush(slug=product.slug)
+        await self.session.commit()
+        return ProductOut.model_validate(product)
+
+    @staticmethod
+    def _query_tag(kind: str, filters: ProductFilters, sort: str, order: str, *extra: Any) -> str:
+        return fingerprint({"k": kind, "f": asdict(filters), "s": sort, "o": order, "x": extra})
+
+    async def import_rows(self, rows: Sequence[ProductCreate]) -> list[tuple[int, str]]:
+        """Insert valid new products in one transaction; return (index, reason) of rejects."""
+        await begin_write(self.session)
+        rejected: list[tuple[int, str]] = []
+        now = utcnow()
+        values_list: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        slugs = [row.slug or slugify(row.title) or "product" for row in rows]
+        taken = await self.products.existing_slugs(slugs)
+        for index, (row, slug) in enumerate(zip(rows, slugs, strict=True)):
+            if slug in taken or slug in seen:
+                rejected.append((index, f"slug '{slug}' already exists"))
+                continue
+            seen.add(slug)
+            values = row.to_values()
+            values.update(slug=slug, created_at=now, updated_at=now, version=1)
+            values["status"] = row.status.value
+            values_list.append(values)
+        await self.products.insert_many(values_list)
+        await self.session.commit()
+        return rejected

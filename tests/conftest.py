@@ -1,0 +1,146 @@
+"""Fixtures: a fresh real database per test, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from catalog_api.app import create_app
+from catalog_api.config import Settings
+from catalog_api.db import create_engine
+from catalog_api.migrate import upgrade
+
+PG_ENV = "CATALOG_TEST_DATABASE_URL"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's CATALOG_* settings out of the tests."""
+    for name in list(os.environ):
+        if name.startswith("CATALOG_") and name != PG_ENV:
+            monkeypatch.delenv(name)
+
+
+def _migrate(url: str) -> None:
+    async def run() -> None:
+        engine = create_engine(Settings(database_url=url))
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "catalog.db"
+    _migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set; PostgreSQL tests skipped")
+    name = f"catalog_test_{uuid.uuid4().hex[:10]}"
+    admin = make_url(base)
+
+    async def admin_execute(statement: str) -> None:
+        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(admin_execute(f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        asyncio.run(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a new SQLite file, or the emptied PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "catalog.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+
+    async def truncate() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("TRUNCATE products RESTART IDENTITY CASCADE"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(truncate())
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings pointing at the test database."""
+    return Settings(database_url=database_url, auto_migrate=False)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app with its lifespan running."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://catalog.test") as c:
+        yield c
+
+
+def product_body(**overrides: Any) -> dict[str, Any]:
+    """Return a valid create body."""
+    body: dict[str, Any] = {
+        "title": "Trail Runner Shoes",
+        "category": "footwear",
+        "description": "Light shoes for muddy trails.",
+        "tags": ["running", "trail"],
+        "price_minor": 8999,
+        "currency": "USD",
+        "stock_quantity": 5,
+        "status": "active",
+        "attributes": {"color": "blue"},
+    }
+    body.update(overrides)
+    return body
+
+
+async def create(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    """Create a product and return its JSON, asserting a 201."""
+    response = await client.post("/api/products", json=product_body(**overrides))
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
