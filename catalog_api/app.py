@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog_api import __version__
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
+from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import current_revision, head_revision, upgrade
 from catalog_api.routes import catalog, products
 
@@ -22,34 +21,6 @@ logger = logging.getLogger(__name__)
 
 class SchemaOutOfDateError(RuntimeError):
     """The database schema is not at the newest migration."""
-
-
-class RequestIdMiddleware:
-    """Give every request an id (X-Request-ID, taken from the client when sane)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Store the id in the request state and echo it in the response."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if incoming.isascii() and 0 < len(incoming) <= 64 else ""
-        request_id = request_id if request_id.isprintable() else ""
-        request_id = request_id or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(k.lower() == b"x-request-id" for k, _ in headers):
-                    headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
 
 
 @asynccontextmanager
@@ -89,5 +60,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(products.router)
     app.include_router(catalog.router)
     install_error_handlers(app)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -66,6 +66,14 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
             cursor.execute(pragma)
         cursor.close()
 
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, record: ConnectionPoolEntry, _state: Any) -> None:
+        # A COMMIT that SQLite refuses (a deferred constraint) leaves the transaction
+        # open, yet SQLAlchemy counts it as ended and skips its rollback on check-in.
+        driver = record.driver_connection
+        if driver is not None and driver.in_transaction:
+            dbapi_connection.rollback()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # A deferred read-then-write transaction fails at once with "database is

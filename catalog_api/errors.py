@@ -188,23 +188,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    request_id = getattr(request.state, "request_id", "-")
-    logger.error(
-        "unhandled error on %s %s (request_id=%s)",
-        request.method,
-        request.url.path,
-        request_id,
-        exc_info=exc,
-    )
-    return problem_response(
-        status=500,
-        code="internal-error",
-        title="Internal server error",
-        detail=f"The server failed to handle the request; quote request id {request_id}.",
-        request=request,
-        headers={"X-Request-ID": str(request_id)},
-    )
+def internal_error_body(request_id: str, path: str) -> dict[str, Any]:
+    """Return the generic problem body of an unexpected error; it names no internals."""
+    return {
+        "type": PROBLEM_BASE + "internal-error",
+        "title": "Internal server error",
+        "status": 500,
+        "detail": f"The server failed to handle the request; quote request id {request_id}.",
+        "instance": path,
+        "request_id": request_id,
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -212,4 +205,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)

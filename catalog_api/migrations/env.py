@@ -15,6 +15,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     transaction_per_migration=False,
+    transactional_ddl=True,
 )
 with context.begin_transaction():
     context.run_migrations()
