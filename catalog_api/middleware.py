@@ -14,7 +14,8 @@ logger = logging.getLogger("catalog_api.errors")
 
 
 def _request_id(scope: Scope) -> str:
-    incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+    raw: bytes = dict(scope["headers"]).get(b"x-request-id", b"")
+    incoming = raw.decode("latin-1")
     if incoming.isascii() and incoming.isprintable() and 0 < len(incoming) <= 64:
         return incoming
     return uuid.uuid4().hex
