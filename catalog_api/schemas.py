@@ -148,27 +148,40 @@ StatusField = Annotated[
 ]
 
 
+def _hoist_descriptions(schema: dict[str, Any]) -> None:
+    """Show the description of an optional field next to its anyOf, where docs look."""
+    for prop in schema.get("properties", {}).values():
+        for option in prop.get("anyOf", []):
+            if "description" in option and "description" not in prop:
+                prop["description"] = option["description"]
+
+
+def _create_schema(schema: dict[str, Any]) -> None:
+    _hoist_descriptions(schema)
+    schema["examples"] = [
+        {
+            "title": "Trail Runner 2 Shoes",
+            "category": "footwear",
+            "description": "Light trail shoes with a grippy sole.",
+            "tags": ["running", "trail"],
+            "price_minor": 8999,
+            "currency": "USD",
+            "stock_quantity": 25,
+            "status": "active",
+            "attributes": {"color": "blue", "size": "42"},
+        }
+    ]
+
+
+def _update_schema(schema: dict[str, Any]) -> None:
+    _hoist_descriptions(schema)
+    schema["examples"] = [{"price_minor": 7999, "stock_quantity": 40}]
+
+
 class ProductCreate(BaseModel):
     """A new product. Unknown fields are refused."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Trail Runner 2 Shoes",
-                    "category": "footwear",
-                    "description": "Light trail shoes with a grippy sole.",
-                    "tags": ["running", "trail"],
-                    "price_minor": 8999,
-                    "currency": "USD",
-                    "stock_quantity": 25,
-                    "status": "active",
-                    "attributes": {"color": "blue", "size": "42"},
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_create_schema)
 
     title: Title
     category: Category
@@ -193,7 +206,7 @@ class ProductCreate(BaseModel):
 class ProductReplace(ProductCreate):
     """A full replacement of a product; omitted fields take their defaults, slug excepted."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_hoist_descriptions)
 
     slug: Slug | None = Field(default=None, description="New slug; omitted keeps the current one.")
 
@@ -203,7 +216,7 @@ class ProductUpdate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"price_minor": 7999, "stock_quantity": 40}]},
+        json_schema_extra=_update_schema,
     )
 
     title: Title | None = None
@@ -240,21 +253,21 @@ class ProductOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int = Field(description="Numeric id.", examples=[42])
-    slug: str = Field(examples=["trail-runner-2-shoes"])
-    title: str
-    description: str
-    category: str
-    tags: list[str]
-    price_minor: int = Field(description="Price in minor units.")
-    currency: str
-    stock_quantity: int
-    status: ProductStatus
-    attributes: dict[str, str]
-    image_urls: list[str]
-    seo_keywords: list[str]
-    created_at: datetime
-    updated_at: datetime
-    version: int = Field(description="Incremented on every change.")
+    slug: str = Field(description="Unique URL name.", examples=["trail-runner-2-shoes"])
+    title: str = Field(description="Product name.", examples=["Trail Runner 2 Shoes"])
+    description: str = Field(description="Long description, plain text.")
+    category: str = Field(description="Category, lowercase.", examples=["footwear"])
+    tags: list[str] = Field(description="Lowercase tags.", examples=[["running", "trail"]])
+    price_minor: int = Field(description="Price in the currency's minor unit.", examples=[8999])
+    currency: str = Field(description="ISO 4217 currency code.", examples=["USD"])
+    stock_quantity: int = Field(description="Units in stock.", examples=[25])
+    status: ProductStatus = Field(description="draft, active or archived.")
+    attributes: dict[str, str] = Field(description="Free-form string properties.")
+    image_urls: list[str] = Field(description="Image URLs.")
+    seo_keywords: list[str] = Field(description="SEO keywords.")
+    created_at: datetime = Field(description="When the product was created (UTC).")
+    updated_at: datetime = Field(description="When the product last changed (UTC).")
+    version: int = Field(description="1 at creation, incremented on every change.", examples=[1])
 
     @computed_field(description="Price as a decimal string in major units, e.g. '89.99'.")
     def price(self) -> str:
@@ -292,7 +305,7 @@ ItemT = TypeVar("ItemT")
 class Page(BaseModel, Generic[ItemT]):
     """One page of results with the total and the cursor of the next page."""
 
-    items: list[ItemT]
+    items: list[ItemT] = Field(description="The products of this page.")
     total: int = Field(description="Number of matching products across all pages.")
     limit: int = Field(description="Page size used.")
     next_cursor: str | None = Field(
@@ -303,19 +316,44 @@ class Page(BaseModel, Generic[ItemT]):
 class CategoryCount(BaseModel):
     """A category and how many products it has."""
 
-    category: str
-    count: int
+    category: str = Field(description="Category name.", examples=["kitchen"])
+    count: int = Field(description="Number of products in it.", examples=[42])
 
 
 class CategoryList(BaseModel):
     """All categories with product counts."""
 
-    items: list[CategoryCount]
+    items: list[CategoryCount] = Field(description="Categories by name.")
+
+
+class FieldError(BaseModel):
+    """One invalid input field."""
+
+    field: str = Field(
+        description="Dotted name of the field, e.g. tags.0.", examples=["price_minor"]
+    )
+    location: str = Field(description="body, query, path or header.", examples=["body"])
+    message: str = Field(description="What is wrong.")
+    type: str = Field(description="Machine-readable error kind.", examples=["greater_than_equal"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail (media type application/problem+json)."""
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="HTTP status code.", examples=[404])
+    detail: str = Field(description="What went wrong here and how to fix it.")
+    instance: str = Field(description="Path of the request.")
+    request_id: str | None = Field(default=None, description="Id to quote in a bug report.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="For 422: each invalid field."
+    )
 
 
 class Health(BaseModel):
     """Liveness and database reachability."""
 
-    status: str = Field(examples=["ok"])
-    database: str = Field(examples=["sqlite"])
-    version: str
+    status: str = Field(description="ok when the database answers.", examples=["ok"])
+    database: str = Field(description="sqlite or postgresql.", examples=["sqlite"])
+    version: str = Field(description="Version of the catalog API.")

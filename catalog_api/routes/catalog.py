@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 
 from catalog_api.deps import HealthServiceDep, ProductServiceDep
 from catalog_api.models import ProductStatus
+from catalog_api.routes.products import INVALID
 from catalog_api.schemas import CategoryList, Health
 
 router = APIRouter(prefix="/api")
 
 
-@router.get("/categories", response_model=CategoryList, tags=["catalog"])
+@router.get("/categories", response_model=CategoryList, tags=["catalog"], responses=INVALID)
 async def list_categories(
     service: ProductServiceDep,
     status: Annotated[

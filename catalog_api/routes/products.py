@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from catalog_api.deps import ProductServiceDep, WriteAccess
+from catalog_api.errors import PROBLEM_JSON
 from catalog_api.routes.params import CursorParam, FiltersDep, LimitDep, OrderParam
 from catalog_api.schemas import (
     Page,
+    Problem,
     ProductCreate,
     ProductOut,
     ProductReplace,
@@ -19,17 +21,21 @@ from catalog_api.schemas import (
 )
 from catalog_api.services import ListQuery, SearchQuery
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown product", **PROBLEM}}
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
 INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Invalid input: `errors` lists each field and why", **PROBLEM}
+    422: _problem("Invalid input: `errors` names each field and why")
 }
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("Unknown product"), **INVALID}
 WRITE: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or wrong X-API-Key (when the server sets one)", **PROBLEM},
+    401: _problem("Missing or wrong X-API-Key (when the server sets CATALOG_API_KEY)"),
     **INVALID,
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"description": "Slug already in use, or status change not allowed", **PROBLEM}
+    409: _problem("Slug already in use, status change not allowed, or a concurrent change")
 }
 
 router = APIRouter(prefix="/api/products", tags=["products"])
