@@ -13,14 +13,12 @@ from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
 from catalog_api.middleware import RequestContextMiddleware
-from catalog_api.migrate import current_revision, head_revision, upgrade
+from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
 from catalog_api.routes import catalog, products
 
 logger = logging.getLogger(__name__)
 
-
-class SchemaOutOfDateError(RuntimeError):
-    """The database schema is not at the newest migration."""
+__all__ = ["SchemaOutOfDateError", "create_app", "lifespan"]
 
 
 @asynccontextmanager
@@ -29,12 +27,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = create_engine(settings)
     try:
-        if settings.should_auto_migrate:
-            await upgrade(engine)
-        elif await current_revision(engine) != head_revision():
-            raise SchemaOutOfDateError(
-                "The database schema is not up to date; run `catalog-api migrate` first."
-            )
+        await prepare_schema(engine, auto_migrate=settings.should_auto_migrate)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))

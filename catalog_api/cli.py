@@ -18,7 +18,7 @@ from tqdm import tqdm
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.importer import Importer, ImportReport, parse_jsonl, parser_for
-from catalog_api.migrate import current_revision, head_revision, upgrade
+from catalog_api.migrate import SchemaOutOfDateError, current_revision, prepare_schema, upgrade
 
 logger = logging.getLogger("catalog_api.cli")
 
@@ -33,10 +33,10 @@ def _echo(message: str) -> None:
 async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(settings)
     try:
-        if settings.should_auto_migrate:
-            await upgrade(engine)
-        elif await current_revision(engine) != head_revision():
-            raise SystemExit("The database schema is not up to date; run `catalog-api migrate`.")
+        try:
+            await prepare_schema(engine, auto_migrate=settings.should_auto_migrate)
+        except SchemaOutOfDateError as error:
+            raise SystemExit(str(error)) from error
         yield create_session_factory(engine)
     finally:
         await engine.dispose()

@@ -48,3 +48,17 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+class SchemaOutOfDateError(RuntimeError):
+    """The database schema is not at the newest migration."""
+
+
+async def prepare_schema(engine: AsyncEngine, *, auto_migrate: bool) -> None:
+    """Upgrade the schema, or check that someone did; raise SchemaOutOfDateError if not."""
+    if auto_migrate:
+        await upgrade(engine)
+    elif await current_revision(engine) != head_revision():
+        raise SchemaOutOfDateError(
+            "The database schema is not up to date; run `catalog-api migrate` first."
+        )
