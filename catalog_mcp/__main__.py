@@ -1,0 +1,47 @@
+"""Command line: catalog-mcp [--http [--host H] [--port P]]."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from catalog_mcp.config import McpSettings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the command line."""
+    parser = argparse.ArgumentParser(
+        prog="catalog-mcp",
+        description="MCP server for the product catalog: stdio by default, or streamable HTTP.",
+    )
+    parser.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp")
+    parser.add_argument("--host", help="interface for --http (default CATALOG_MCP_HOST, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port for --http (default CATALOG_MCP_PORT, 8001)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the MCP server; stdout carries only protocol messages."""
+    args = build_parser().parse_args(argv)
+    settings = McpSettings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from catalog_mcp.server import build_server
+
+    server = build_server(settings)
+    if args.http:
+        from catalog_mcp.http import serve_http
+
+        serve_http(server, settings, host=args.host, port=args.port)
+    else:
+        server.run("stdio")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Typed client of the catalog API over one shared httpx.AsyncClient."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+
+
+class CatalogError(Exception):
+    """A catalog API call failed; the message is written for an agent to act on."""
+
+
+class CatalogAPIError(CatalogError):
+    """The API answered with an error status."""
+
+    def __init__(self, status: int, problem: JSON) -> None:
+        self.status = status
+        self.problem = problem
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        kind = str(self.problem.get("type", "")).rsplit("/", 1)[-1] or "error"
+        detail = self.problem.get("detail") or self.problem.get("title") or "no detail given"
+        lines = [f"Catalog API error HTTP {self.status} ({kind}): {detail}"]
+        for error in self.problem.get("errors") or []:
+            if isinstance(error, dict):
+                lines.append(f"- {error.get('field', '?')}: {error.get('message', 'invalid')}")
+        return "\n".join(lines)
+
+
+class CatalogUnavailableError(CatalogError):
+    """The API could not be reached, or did not answer in time."""
+
+
+class CatalogClient:
+    """Call the catalog API's endpoints; every method returns the decoded JSON body."""
+
+    def __init__(self, http: httpx.AsyncClient, *, total_timeout: float, display_url: str) -> None:
+        self.http = http
+        self.total_timeout = total_timeout
+        self.display_url = display_url
+
+    async def search_products(self, params: JSON) -> JSON:
+        """Run a full-text search."""
+        return await self._request("GET", "/api/products/search", params=params)
+
+    async def list_products(self, params: JSON) -> JSON:
+        """Browse products."""
+        return await self._request("GET", "/api/products", params=params)
+
+    async def get_product(self, product_id: int) -> JSON:
+        """Fetch one product by id."""
+        return await self._request("GET", f"/api/products/{product_id}")
+
+    async def get_product_by_slug(self, slug: str) -> JSON:
+        """Fetch one product by slug."""
+        return await self._request("GET", f"/api/products/by-slug/{_path_segment(slug)}")
+
+    async def list_categories(self, params: JSON) -> JSON:
+        """List categories with counts."""
+        return await self._request("GET", "/api/categories", params=params)
+
+    async def create_product(self, body: JSON) -> JSON:
+        """Create a product."""
+        return await self._request("POST", "/api/products", json=body)
+
+    async def update_product(self, product_id: int, body: JSON) -> JSON:
+        """Change some fields of a product."""
+        return await self._request("PATCH", f"/api/products/{product_id}", json=body)
+
+    async def delete_product(self, product_id: int) -> None:
+        """Delete a product."""
+        await self._request("DELETE", f"/api/products/{product_id}")
+
+    async def _request(
+        self, method: str, path: str, *, params: JSON | None = None, json: JSON | None = None
+    ) -> JSON:
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        try:
+            async with asyncio.timeout(self.total_timeout):
+                response = await self.http.request(method, path, params=query, json=json)
+        except TimeoutError as error:
+            raise CatalogUnavailableError(
+                f"The catalog API at {self.display_url} did not answer within "
+                f"{self.total_timeout:g} s; it may be overloaded. Try again later."
+            ) from error
+        except httpx.TimeoutException as error:
+            raise CatalogUnavailableError(
+                f"The catalog API at {self.display_url} timed out ({type(error).__name__})."
+            ) from error
+        except httpx.TransportError as error:
+            raise CatalogUnavailableError(
+                f"The catalog API at {self.display_url} is unreachable "
+                f"({type(error).__name__}: {error}). Check that it is running."
+            ) from error
+        return _decode(response)
+
+
+def _decode(response: httpx.Response) -> JSON:
+    if response.status_code == 204:
+        return {}
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if response.is_success:
+        if not isinstance(body, dict):
+            raise CatalogAPIError(
+                502,
+                {
+                    "type": "bad-gateway",
+                    "detail": "The catalog API sent a response that is not JSON.",
+                },
+            )
+        return body
+    if not isinstance(body, dict):
+        body = {
+            "detail": f"{response.reason_phrase or 'error'} (the body was not a problem document)"
+        }
+    raise CatalogAPIError(response.status_code, body)
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _path_segment(value: str) -> str:
+    return quote(value, safe="")

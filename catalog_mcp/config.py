@@ -1,0 +1,63 @@
+"""Settings of the MCP server, read from the environment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+LOCAL_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+
+
+class McpSettings(BaseSettings):
+    """Configuration of catalog-mcp."""
+
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore")
+
+    api_url: str | None = Field(
+        default=None,
+        description="URL of a running catalog API; unset runs the API embedded in this process.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="Sent to the API as X-API-Key (needed for writes if it has one)."
+    )
+    api_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to connect.")
+    api_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a whole API call may take, connect included."
+    )
+    mcp_token: SecretStr | None = Field(
+        default=None, description="When set, streamable HTTP requests need 'Bearer <token>'."
+    )
+    mcp_host: str = Field(default="127.0.0.1", description="Interface for --http.")
+    mcp_port: int = Field(default=8001, ge=0, le=65535, description="Port for --http.")
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra Host values accepted over HTTP, comma-separated (host:port or host:*).",
+    )
+    mcp_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra Origins accepted over HTTP, comma-separated (https://host or ...:*).",
+    )
+    log_level: str = "INFO"
+
+    @field_validator("mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @property
+    def embedded(self) -> bool:
+        """Tell whether the catalog API runs inside this process."""
+        return not self.api_url
+
+    def allowed_hosts(self) -> list[str]:
+        """Return every Host header value the HTTP transport accepts."""
+        return [*LOCAL_HOSTS, *self.mcp_allowed_hosts]
+
+    def allowed_origins(self) -> list[str]:
+        """Return every Origin the HTTP transport accepts."""
+        return [*LOCAL_ORIGINS, *self.mcp_allowed_origins]

@@ -1,0 +1,100 @@
+"""Streamable HTTP transport: stateless /mcp with bearer token and Host/Origin checks."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+import uvicorn
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from catalog_mcp.config import McpSettings
+
+logger = logging.getLogger(__name__)
+
+MCP_PATH = "/mcp"
+OPEN_PATHS = frozenset({"/healthz"})
+
+
+class BearerTokenMiddleware:
+    """Refuse requests without 'Authorization: Bearer <token>' (401); the token goes no further."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the header, then strip it before the MCP app sees the request."""
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
+        given = [v for k, v in scope["headers"] if k.lower() == b"authorization"]
+        if len(given) != 1 or not hmac.compare_digest(given[0], self.expected):
+            body = json.dumps(
+                {
+                    "error": "unauthorized",
+                    "detail": "Send Authorization: Bearer <CATALOG_MCP_TOKEN>.",
+                }
+            ).encode()
+            response = Response(
+                body,
+                status_code=401,
+                media_type="application/json",
+                headers={"WWW-Authenticate": 'Bearer realm="catalog-mcp"'},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app({**scope, "headers": headers}, receive, send)
+
+
+async def _healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def build_http_app(server: MCPServer, settings: McpSettings, *, host: str) -> ASGIApp:
+    """Build the ASGI app serving MCP at /mcp (stateless, so replicas can share a balancer)."""
+
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=settings.allowed_hosts(),
+        allowed_origins=settings.allowed_origins(),
+    )
+    app: Starlette = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        json_response=True,
+        transport_security=security,
+        host=host,
+    )
+    app.add_route("/healthz", _healthz, methods=["GET"])
+    if settings.mcp_token is None:
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            logger.warning(
+                "serving MCP on %s without CATALOG_MCP_TOKEN: anyone who reaches it can write", host
+            )
+        return app
+    return BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
+
+
+def serve_http(
+    server: MCPServer, settings: McpSettings, *, host: str | None, port: int | None
+) -> None:
+    """Serve streamable HTTP with uvicorn until interrupted."""
+    bind = host or settings.mcp_host
+    bind_port = settings.mcp_port if port is None else port
+    app = build_http_app(server, settings, host=bind)
+    logger.info("serving MCP over streamable HTTP at http://%s:%s%s", bind, bind_port, MCP_PATH)
+    uvicorn.run(
+        app,
+        host=bind,
+        port=bind_port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,136 @@
+"""Results of the MCP tools, sized for an agent's context window."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from catalog_mcp.untrusted import DATA_NOTICE, clean_data
+
+SUMMARY_DESCRIPTION_CHARS = 240
+SUMMARY_TAGS = 8
+
+Status = Literal["draft", "active", "archived"]
+
+
+class ProductSummary(BaseModel):
+    """A product in a list: the description is shortened."""
+
+    id: int = Field(description="Numeric id; pass to get_product for every field.")
+    slug: str = Field(description="Unique URL name.")
+    title: str
+    category: str
+    status: Status
+    price: str = Field(description="Price in major units, e.g. '19.99'.")
+    price_minor: int = Field(description="Price in minor units, e.g. 1999.")
+    currency: str = Field(description="ISO 4217 code.")
+    stock_quantity: int
+    tags: list[str] = Field(description=f"At most {SUMMARY_TAGS} tags.")
+    description: str = Field(
+        description=f"At most {SUMMARY_DESCRIPTION_CHARS} characters of the description."
+    )
+    description_truncated: bool = Field(
+        description="True when the description was shortened; get_product returns it whole."
+    )
+
+    @classmethod
+    def from_api(cls, product: dict[str, Any]) -> ProductSummary:
+        """Shorten a product from the API."""
+        data = clean_data(product)
+        description: str = data.get("description", "")
+        truncated = len(description) > SUMMARY_DESCRIPTION_CHARS
+        if truncated:
+            description = description[: SUMMARY_DESCRIPTION_CHARS - 1].rstrip() + "…"
+        return cls(
+            **{
+                k: data[k]
+                for k in cls.model_fields
+                if k in data and k not in {"description", "tags"}
+            },
+            tags=data.get("tags", [])[:SUMMARY_TAGS],
+            description=description,
+            description_truncated=truncated,
+        )
+
+
+class ProductPage(BaseModel):
+    """One page of products; more may exist (see total and next_cursor)."""
+
+    notice: str = Field(default=DATA_NOTICE, description="How to treat product text.")
+    items: list[ProductSummary]
+    returned: int = Field(description="Products on this page.")
+    total: int = Field(description="Products matching across all pages.")
+    next_cursor: str | None = Field(
+        description="Pass as cursor (with the same other arguments) for the next page; "
+        "null when this is the last page."
+    )
+    has_more: bool = Field(description="True when more pages exist.")
+
+    @classmethod
+    def from_api(cls, page: dict[str, Any]) -> ProductPage:
+        """Summarise an API page."""
+        items = [ProductSummary.from_api(p) for p in page.get("items", [])]
+        cursor = page.get("next_cursor")
+        return cls(
+            items=items,
+            returned=len(items),
+            total=int(page.get("total", len(items))),
+            next_cursor=cursor,
+            has_more=cursor is not None,
+        )
+
+
+class Product(BaseModel):
+    """Every field of a product."""
+
+    notice: str = Field(default=DATA_NOTICE, description="How to treat product text.")
+    id: int
+    slug: str
+    title: str
+    description: str
+    category: str
+    tags: list[str]
+    price: str = Field(description="Price in major units, e.g. '19.99'.")
+    price_minor: int = Field(description="Price in minor units, e.g. 1999.")
+    currency: str
+    stock_quantity: int
+    status: Status
+    attributes: dict[str, str]
+    image_urls: list[str]
+    seo_keywords: list[str]
+    created_at: str
+    updated_at: str
+    version: int
+
+    @classmethod
+    def from_api(cls, product: dict[str, Any]) -> Product:
+        """Clean a product from the API."""
+        data = clean_data(product)
+        return cls(**{k: v for k, v in data.items() if k in cls.model_fields and k != "notice"})
+
+
+class CategoryCount(BaseModel):
+    """A category and its number of products."""
+
+    category: str
+    count: int
+
+
+class Categories(BaseModel):
+    """Every category with its product count."""
+
+    notice: str = Field(default=DATA_NOTICE, description="How to treat product text.")
+    items: list[CategoryCount]
+
+    @classmethod
+    def from_api(cls, body: dict[str, Any]) -> Categories:
+        """Clean the API's category list."""
+        return cls(items=[CategoryCount(**c) for c in clean_data(body.get("items", []))])
+
+
+class Deleted(BaseModel):
+    """The outcome of a deletion."""
+
+    deleted: bool
+    id: int
