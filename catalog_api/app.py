@@ -12,9 +12,11 @@ from catalog_api import __version__
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
+from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
-from catalog_api.routes import catalog, products
+from catalog_api.ratelimit import RateLimiter
+from catalog_api.routes import catalog, describe, products
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +32,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await prepare_schema(engine, auto_migrate=settings.should_auto_migrate)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        app.state.copy_chain = copy_chain = build_chain(settings)
+        app.state.describe_limiter = RateLimiter(per_minute=settings.describe_rate_per_minute)
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))
-        yield
+        try:
+            yield
+        finally:
+            await copy_chain.aclose()
     finally:
         await engine.dispose()
 
@@ -52,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or Settings()
     app.include_router(products.router)
     app.include_router(catalog.router)
+    app.include_router(describe.router)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from platformdirs import user_data_path
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MAX_PAGE_SIZE_LIMIT = 1000
+LLM_PROVIDERS = ("gemini", "openai", "anthropic", "google", "bedrock", "offline")
 
 
 def default_database_url() -> str:
@@ -21,7 +22,7 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Configuration of the catalog API."""
 
-    model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
         default_factory=default_database_url,
@@ -45,6 +46,81 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "INFO"
+
+    llm_chain: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["offline"],
+        description="Copy providers in order, comma-separated, e.g. gemini,anthropic,offline; "
+        "offline is always appended as the last link.",
+    )
+    llm_timeout: float = Field(default=20.0, gt=0, description="Hard deadline of one attempt (s).")
+    llm_breaker_failures: int = Field(default=3, ge=1, description="Failures that open a breaker.")
+    llm_breaker_cooldown: float = Field(
+        default=60.0, ge=0, description="Seconds a breaker stays open."
+    )
+    describe_rate_per_minute: float = Field(
+        default=30, ge=0, description="Describe requests a minute per client; 0 disables."
+    )
+    gemini_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GEMINI_API_KEY", "CATALOG_GEMINI_API_KEY"),
+        description="Gemini key; GOOGLE_API_KEY is used when this is unset.",
+    )
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "CATALOG_OPENAI_API_KEY")
+    )
+    openai_model: str = "gpt-4o-mini"
+    openai_base_url: str | None = None
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CATALOG_ANTHROPIC_API_KEY"),
+    )
+    anthropic_model: str = "claude-haiku-4-5"
+    anthropic_base_url: str | None = None
+    google_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GOOGLE_API_KEY", "CATALOG_GOOGLE_API_KEY")
+    )
+    google_model: str = "gemini-2.5-flash"
+    google_base_url: str | None = None
+    bedrock_region: str = "us-east-1"
+    bedrock_model: str = "anthropic.claude-sonnet-4-20250514-v1:0"
+    bedrock_endpoint_url: str | None = None
+    bedrock_guardrail_id: str | None = None
+    bedrock_guardrail_version: str = "DRAFT"
+    aws_access_key_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_ACCESS_KEY_ID", "CATALOG_AWS_ACCESS_KEY_ID"),
+    )
+    aws_secret_access_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_SECRET_ACCESS_KEY", "CATALOG_AWS_SECRET_ACCESS_KEY"),
+    )
+    aws_session_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_SESSION_TOKEN", "CATALOG_AWS_SESSION_TOKEN"),
+    )
+
+    @model_validator(mode="after")
+    def _gemini_falls_back_to_google_key(self) -> Settings:
+        if self.gemini_api_key is None:
+            self.gemini_api_key = self.google_api_key
+        return self
+
+    @field_validator("llm_chain", mode="before")
+    @classmethod
+    def _parse_chain(cls, value: Any) -> Any:
+        names = value.split(",") if isinstance(value, str) else value
+        if not isinstance(names, list):
+            return value
+        chain = [str(name).strip().lower() for name in names if str(name).strip()]
+        unknown = [name for name in chain if name not in LLM_PROVIDERS]
+        if unknown:
+            raise ValueError(f"unknown providers {unknown}; choose from {', '.join(LLM_PROVIDERS)}")
+        chain = list(dict.fromkeys(chain))
+        if "offline" in chain:
+            chain.remove("offline")
+        return [*chain, "offline"]
 
     @property
     def is_sqlite(self) -> bool:

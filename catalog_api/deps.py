@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_api.config import Settings
 from catalog_api.errors import AuthenticationError
+from catalog_api.llm.chain import CopyChain
+from catalog_api.ratelimit import RateLimiter
 from catalog_api.services import ProductService
+from catalog_api.services.describe import DescribeService
 from catalog_api.services.health import HealthService
 
 
@@ -68,3 +71,33 @@ def require_api_key(
 
 
 WriteAccess = Depends(require_api_key)
+
+
+def get_copy_chain(request: Request) -> CopyChain:
+    """Return the app's copy provider chain (its breakers live as long as the app)."""
+    chain: CopyChain = request.app.state.copy_chain
+    return chain
+
+
+def get_describe_service(
+    session: SessionDep, chain: Annotated[CopyChain, Depends(get_copy_chain)]
+) -> DescribeService:
+    """Return the describe service."""
+    return DescribeService(session, chain)
+
+
+DescribeServiceDep = Annotated[DescribeService, Depends(get_describe_service)]
+
+
+def client_key(request: Request) -> str:
+    """Identify the caller for rate limiting: its API key if any, else its address."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return "key:" + key
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+def describe_rate_limit(request: Request) -> None:
+    """Refuse describe requests over the per-client rate (429 with Retry-After)."""
+    limiter: RateLimiter = request.app.state.describe_limiter
+    limiter.check(client_key(request), "describe")

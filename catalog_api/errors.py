@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,10 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions
+
+    def headers(self) -> dict[str, str] | None:
+        """Return extra response headers."""
+        return None
 
 
 class NotFoundError(DomainError):
@@ -99,6 +104,34 @@ class AuthenticationError(DomainError):
     code = "unauthorized"
     title = "Missing or invalid API key"
 
+    def headers(self) -> dict[str, str] | None:
+        """Say which credentials to send."""
+        return {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
+
+
+class RateLimitedError(DomainError):
+    """Too many requests from one client."""
+
+    status = 429
+    code = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail, retry_after=max(1, math.ceil(retry_after)))
+        self.retry_after = max(1, math.ceil(retry_after))
+
+    def headers(self) -> dict[str, str] | None:
+        """Say when to come back."""
+        return {"Retry-After": str(self.retry_after)}
+
+
+class ServiceUnavailableError(DomainError):
+    """A dependency of the request cannot serve it now."""
+
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
 
 def problem_response(
     *,
@@ -150,7 +183,7 @@ def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'} if exc.status == 401 else None
+    headers = exc.headers()
     return problem_response(
         status=exc.status,
         code=exc.code,

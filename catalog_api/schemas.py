@@ -357,3 +357,48 @@ class Health(BaseModel):
     status: str = Field(description="ok when the database answers.", examples=["ok"])
     database: str = Field(description="sqlite or postgresql.", examples=["sqlite"])
     version: str = Field(description="Version of the catalog API.")
+
+
+class DescribeRequest(BaseModel):
+    """Facts of a product not yet created, for previewing AI copy."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Trail Runner 2 Shoes",
+                    "category": "footwear",
+                    "tags": ["running", "trail"],
+                    "attributes": {"color": "blue"},
+                }
+            ]
+        },
+    )
+
+    title: Title
+    category: Category
+    description: Description = ""
+    tags: Tags = Field(default_factory=list)
+    attributes: Attributes = Field(default_factory=dict)
+
+
+class ProviderAttempt(BaseModel):
+    """A provider that failed or was skipped."""
+
+    provider: str = Field(description="Provider name.", examples=["gemini"])
+    reason: str = Field(description="Short reason.", examples=["HTTP 429 (rate limited)"])
+
+
+class DescribeResult(BaseModel):
+    """AI product copy and where it came from."""
+
+    description: str = Field(description="Generated description, plain text.")
+    keywords: list[str] = Field(description="5-10 lowercase SEO keyword phrases.")
+    provider: str = Field(description="The provider that wrote it.", examples=["offline"])
+    failed: list[ProviderAttempt] = Field(description="Providers tried first that failed.")
+    skipped: list[ProviderAttempt] = Field(
+        description="Providers not tried (no credentials, or circuit open)."
+    )
+    saved: bool = Field(description="True when the copy was written to the product.")
+    product: ProductOut | None = Field(default=None, description="The updated product when saved.")

@@ -44,9 +44,17 @@ class CatalogUnavailableError(CatalogError):
 class CatalogClient:
     """Call the catalog API's endpoints; every method returns the decoded JSON body."""
 
-    def __init__(self, http: httpx.AsyncClient, *, total_timeout: float, display_url: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        total_timeout: float,
+        display_url: str,
+        describe_timeout: float | None = None,
+    ) -> None:
         self.http = http
         self.total_timeout = total_timeout
+        self.describe_timeout = describe_timeout or total_timeout
         self.display_url = display_url
 
     async def search_products(self, params: JSON) -> JSON:
@@ -81,17 +89,41 @@ class CatalogClient:
         """Delete a product."""
         await self._request("DELETE", f"/api/products/{product_id}")
 
+    async def describe_product(self, product_id: int, *, save: bool) -> JSON:
+        """Generate AI copy for a stored product, optionally saving it."""
+        return await self._request(
+            "POST",
+            f"/api/products/{product_id}/describe",
+            params={"save": save},
+            deadline=self.describe_timeout,
+        )
+
+    async def preview_description(self, body: JSON) -> JSON:
+        """Generate AI copy for a product that is not stored."""
+        return await self._request(
+            "POST", "/api/describe", json=body, deadline=self.describe_timeout
+        )
+
     async def _request(
-        self, method: str, path: str, *, params: JSON | None = None, json: JSON | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: JSON | None = None,
+        json: JSON | None = None,
+        deadline: float | None = None,
     ) -> JSON:
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        limit = deadline or self.total_timeout
         try:
-            async with asyncio.timeout(self.total_timeout):
-                response = await self.http.request(method, path, params=query, json=json)
+            async with asyncio.timeout(limit):
+                response = await self.http.request(
+                    method, path, params=query, json=json, timeout=_timeout_for(self.http, limit)
+                )
         except TimeoutError as error:
             raise CatalogUnavailableError(
                 f"The catalog API at {self.display_url} did not answer within "
-                f"{self.total_timeout:g} s; it may be overloaded. Try again later."
+                f"{limit:g} s; it may be overloaded. Try again later."
             ) from error
         except httpx.TimeoutException as error:
             raise CatalogUnavailableError(
@@ -127,6 +159,10 @@ def _decode(response: httpx.Response) -> JSON:
             "detail": f"{response.reason_phrase or 'error'} (the body was not a problem document)"
         }
     raise CatalogAPIError(response.status_code, body)
+
+
+def _timeout_for(http: httpx.AsyncClient, total: float) -> httpx.Timeout:
+    return httpx.Timeout(total, connect=http.timeout.connect)
 
 
 def _query_value(value: Any) -> Any:

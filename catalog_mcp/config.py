@@ -27,6 +27,9 @@ class McpSettings(BaseSettings):
     api_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a whole API call may take, connect included."
     )
+    describe_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds a describe call may take (providers are slow)."
+    )
     mcp_token: SecretStr | None = Field(
         default=None, description="When set, streamable HTTP requests need 'Bearer <token>'."
     )

@@ -46,7 +46,10 @@ async def open_catalog(
         ) as http:
             logger.info("using the catalog API at %s", settings.api_url)
             yield CatalogClient(
-                http, total_timeout=settings.api_timeout, display_url=settings.api_url
+                http,
+                total_timeout=settings.api_timeout,
+                describe_timeout=settings.describe_timeout,
+                display_url=settings.api_url,
             )
         return
 
@@ -63,5 +66,6 @@ async def open_catalog(
             yield CatalogClient(
                 http,
                 total_timeout=settings.api_timeout,
+                describe_timeout=settings.describe_timeout,
                 display_url=f"the embedded catalog API ({database})",
             )

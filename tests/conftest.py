@@ -25,12 +25,17 @@ from catalog_api.migrate import upgrade
 PG_ENV = "CATALOG_TEST_DATABASE_URL"
 
 
+VENDOR_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the developer's CATALOG_* settings out of the tests."""
+    """Keep the developer's CATALOG_* settings and vendor credentials out of the tests."""
     for name in list(os.environ):
-        if name.startswith("CATALOG_") and name != PG_ENV:
+        if (name.startswith(("CATALOG_", "AWS_")) and name != PG_ENV) or name in VENDOR_VARIABLES:
             monkeypatch.delenv(name)
+    # botocore must never look for credentials on the instance metadata service.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def _migrate(url: str) -> None:

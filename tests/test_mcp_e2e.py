@@ -111,6 +111,13 @@ async def test_stdio_server_against_a_running_api(
         assert "HTTP 422" in text(invalid)
         assert "currency" in text(invalid)
 
+        described = await mcp.call_tool("describe_product", {"id": product["id"], "save": True})
+        assert not described.is_error, text(described)
+        assert described.structured_content is not None
+        assert described.structured_content["provider"] == "offline"
+        assert described.structured_content["saved"] is True
+        assert 5 <= len(described.structured_content["keywords"]) <= 10
+
         deleted = await mcp.call_tool("delete_product", {"id": product["id"]})
         assert not deleted.is_error
         gone = await mcp.call_tool("get_product", {"id": product["id"]})
@@ -126,7 +133,7 @@ async def test_stdio_server_against_a_running_api(
         assert time.monotonic() - started < 10
         again = await mcp.call_tool("list_categories", {})
         assert again.is_error
-        assert len((await mcp.list_tools()).tools) == 7
+        assert len((await mcp.list_tools()).tools) == 8
 
 
 @pytest.fixture
@@ -193,7 +200,7 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
         answers = sorted((_read_json_line(process) for _ in range(4)), key=lambda a: a["id"])
         assert [a["id"] for a in answers] == [1, 2, 3, 4]
         assert answers[0]["result"]["protocolVersion"] == "2025-11-25"
-        assert len(answers[1]["result"]["tools"]) == 7
+        assert len(answers[1]["result"]["tools"]) == 8
         assert answers[2]["result"]["isError"] is True
         assert "HTTP 422" in answers[2]["result"]["content"][0]["text"]
         assert answers[3]["error"]["code"] == -32601

@@ -28,6 +28,7 @@ EXPECTED_ANNOTATIONS = {
     "create_product": (False, False, False),
     "update_product": (False, True, True),
     "delete_product": (False, True, True),
+    "describe_product": (False, True, False),
 }
 
 
@@ -89,7 +90,7 @@ async def test_tools_are_described_for_a_model(settings: Settings) -> None:
             assert tool.annotations.read_only_hint is read_only, name
             assert tool.annotations.destructive_hint is destructive, name
             assert tool.annotations.idempotent_hint is idempotent, name
-            assert tool.annotations.open_world_hint is False
+            assert tool.annotations.open_world_hint is (name == "describe_product")
             assert tool.output_schema is not None, name
             for prop in tool.input_schema.get("properties", {}).values():
                 assert prop.get("description"), (name, prop)
@@ -310,3 +311,26 @@ async def test_prompts(settings: Settings) -> None:
         assert "create_product" in listing_text.text
         with pytest.raises(MCPError):
             await mcp.get_prompt("find_products", {})
+
+
+async def test_describe_product_through_mcp_on_the_offline_provider(settings: Settings) -> None:
+    async with connect(settings) as mcp:
+        created = await call(mcp, "create_product", **kettle())
+        preview = await call(mcp, "describe_product", id=created["id"])
+        assert preview["provider"] == "offline"
+        assert preview["saved"] is False
+        assert 5 <= len(preview["keywords"]) <= 10
+        assert "Copper Kettle" in preview["description"]
+        saved = await call(mcp, "describe_product", id=created["id"], save=True)
+        assert saved["saved"] is True
+        assert saved["product_version"] == 2
+        product = await call(mcp, "get_product", id=created["id"])
+        assert product["seo_keywords"] == saved["keywords"]
+        fresh = await call(mcp, "describe_product", title="Moon Lamp", category="home")
+        assert "Moon Lamp" in fresh["description"]
+        assert "exactly" not in await fail(mcp, "describe_product", title="Only title")
+        assert "not both" in await fail(mcp, "describe_product", id=created["id"], title="x")
+        assert "save needs id" in await fail(
+            mcp, "describe_product", title="a", category="b", save=True
+        )
+        assert "HTTP 404" in await fail(mcp, "describe_product", id=99999)

@@ -22,20 +22,20 @@ from catalog_api.schemas import (
 from catalog_api.services import ListQuery, SearchQuery
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
 INVALID: dict[int | str, dict[str, Any]] = {
-    422: _problem("Invalid input: `errors` names each field and why")
+    422: problem("Invalid input: `errors` names each field and why")
 }
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("Unknown product"), **INVALID}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("Unknown product"), **INVALID}
 WRITE: dict[int | str, dict[str, Any]] = {
-    401: _problem("Missing or wrong X-API-Key (when the server sets CATALOG_API_KEY)"),
+    401: problem("Missing or wrong X-API-Key (when the server sets CATALOG_API_KEY)"),
     **INVALID,
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: _problem("Slug already in use, status change not allowed, or a concurrent change")
+    409: problem("Slug already in use, status change not allowed, or a concurrent change")
 }
 
 router = APIRouter(prefix="/api/products", tags=["products"])

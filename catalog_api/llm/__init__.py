@@ -1,0 +1,1 @@
+"""AI product copy: providers, prompt, output validation and the fallback chain."""

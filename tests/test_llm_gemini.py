@@ -1,0 +1,162 @@
+"""GeminiProvider through the real google-genai SDK against a local fake Gemini server."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import pytest
+
+from catalog_api.llm.base import ProductFacts, Prompt, ProviderError
+from catalog_api.llm.gemini import GeminiProvider
+from catalog_api.llm.prompt import build_prompt
+from tests.fakes.gemini import COPY, RecordedRequest, fake_gemini
+
+KEY = "test-key-SECRET-1234567890"
+PROMPT = build_prompt(ProductFacts(title="Steel bottle", category="outdoor", tags=("hiking",)))
+
+ProviderFactory = Callable[..., AbstractAsyncContextManager[GeminiProvider]]
+
+
+@pytest.fixture(autouse=True)
+def _clean_gemini_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's SDK settings (keys, base URL, backend) out of the tests."""
+    for name in (
+        "GOOGLE_API_KEY",
+        "GEMINI_API_KEY",
+        "GOOGLE_GEMINI_BASE_URL",
+        "GOOGLE_VERTEX_BASE_URL",
+        "GOOGLE_GENAI_USE_VERTEXAI",
+        "GOOGLE_GENAI_USE_ENTERPRISE",
+        "GOOGLE_GENAI_HTTP_CLIENT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def provider() -> ProviderFactory:
+    """Open a provider on a base URL and close its connections afterwards."""
+
+    @asynccontextmanager
+    async def open_provider(
+        base_url: str, *, seconds: float = 5.0
+    ) -> AsyncIterator[GeminiProvider]:
+        gemini = GeminiProvider(api_key=KEY, base_url=base_url, timeout=seconds)
+        try:
+            yield gemini
+        finally:
+            await gemini.aclose()
+
+    return open_provider
+
+
+async def _fail(provider: ProviderFactory, mode: str, **kwargs: float) -> tuple[str, int]:
+    """Run one failing generate against the fake; return the reason and request count."""
+    record: list[RecordedRequest] = []
+    with fake_gemini(mode, record=record) as url:
+        async with provider(url, **kwargs) as gemini:
+            with pytest.raises(ProviderError) as caught:
+                await gemini.generate(PROMPT)
+    reason = str(caught.value)
+    assert KEY not in reason
+    return reason, len(record)
+
+
+async def test_success_returns_model_text_and_sends_the_prompt(provider: ProviderFactory) -> None:
+    record: list[RecordedRequest] = []
+    with fake_gemini("ok", record=record) as url:
+        async with provider(url) as gemini:
+            text = await gemini.generate(PROMPT)
+    assert json.loads(text) == COPY
+    assert len(record) == 1
+    sent = record[0]
+    assert sent.method == "POST"
+    assert sent.path == "/v1beta/models/gemini-2.5-flash:generateContent"
+    assert sent.headers["x-goog-api-key"] == KEY
+    assert KEY not in sent.path
+    body = sent.body
+    assert body["systemInstruction"]["parts"][0]["text"] == PROMPT.system
+    assert body["contents"][0]["parts"][0]["text"] == PROMPT.user
+    assert body["contents"][0]["role"] == "user"
+    config = body["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    assert config["temperature"] == 0.4
+    assert config["maxOutputTokens"] > 0
+
+
+async def test_custom_model_is_used_in_the_path() -> None:
+    record: list[RecordedRequest] = []
+    with fake_gemini("ok", record=record) as url:
+        gemini = GeminiProvider(api_key=KEY, base_url=url, model="gemini-2.5-flash-lite")
+        try:
+            await gemini.generate(Prompt(system="s", user="u"))
+        finally:
+            await gemini.aclose()
+    assert record[0].path == "/v1beta/models/gemini-2.5-flash-lite:generateContent"
+
+
+async def test_server_error_is_reported_by_status(provider: ProviderFactory) -> None:
+    reason, requests = await _fail(provider, "500")
+    assert reason == "HTTP 500"
+    assert requests == 1
+
+
+async def test_rate_limit_is_reported_and_not_retried(provider: ProviderFactory) -> None:
+    reason, requests = await _fail(provider, "429")
+    assert reason == "HTTP 429 (rate limited)"
+    assert requests == 1  # the SDK's own retries (5 attempts by default) are off
+
+
+async def test_hanging_server_times_out_quickly(provider: ProviderFactory) -> None:
+    started = time.monotonic()
+    reason, requests = await _fail(provider, "hang", seconds=0.5)
+    elapsed = time.monotonic() - started
+    assert reason == "timeout"
+    assert requests == 1
+    assert elapsed < 3.0
+
+
+async def test_malformed_response_is_a_provider_error(provider: ProviderFactory) -> None:
+    reason, _ = await _fail(provider, "malformed")
+    assert reason.startswith("malformed response")
+
+
+async def test_blocked_prompt_names_the_reason(provider: ProviderFactory) -> None:
+    reason, _ = await _fail(provider, "blocked")
+    assert reason == "blocked: SAFETY"
+
+
+async def test_empty_reply_is_a_provider_error(provider: ProviderFactory) -> None:
+    reason, _ = await _fail(provider, "empty")
+    assert reason == "empty reply"
+
+
+async def test_truncated_reply_is_a_provider_error(provider: ProviderFactory) -> None:
+    reason, _ = await _fail(provider, "truncated")
+    assert reason == "truncated (MAX_TOKENS)"
+
+
+async def test_unreachable_server_is_a_network_error(provider: ProviderFactory) -> None:
+    with fake_gemini("ok") as url:
+        pass  # the port is free again once the fake has shut down
+    async with provider(url, seconds=2.0) as gemini:
+        with pytest.raises(ProviderError) as caught:
+            await gemini.generate(PROMPT)
+    assert str(caught.value) == "network error: ConnectError"
+    assert KEY not in str(caught.value)
+
+
+async def test_no_key_means_unavailable() -> None:
+    for key in (None, ""):
+        gemini = GeminiProvider(api_key=key)
+        assert gemini.name == "gemini"
+        assert gemini.available() is False
+        with pytest.raises(ProviderError, match="no api key"):
+            await gemini.generate(PROMPT)
+        await gemini.aclose()
+
+
+def test_key_means_available() -> None:
+    assert GeminiProvider(api_key=KEY).available() is True
