@@ -16,7 +16,9 @@ from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
 from catalog_api.ratelimit import RateLimiter
+from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
+from catalog_api.services.queries import ProductQueries
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +34,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await prepare_schema(engine, auto_migrate=settings.should_auto_migrate)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        reader = ProductReader.for_engine(engine)
+        app.state.product_queries = ProductQueries(reader)
         app.state.copy_chain = copy_chain = build_chain(settings)
         app.state.describe_limiter = RateLimiter(per_minute=settings.describe_rate_per_minute)
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
+            reader.close()
             await copy_chain.aclose()
     finally:
         await engine.dispose()
@@ -58,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings or Settings()
     app.include_router(products.router)
+    products.add_fast_routes(app)
     app.include_router(catalog.router)
     app.include_router(describe.router)
     install_error_handlers(app)

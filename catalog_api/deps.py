@@ -16,9 +16,10 @@ from catalog_api.ratelimit import RateLimiter
 from catalog_api.services import ProductService
 from catalog_api.services.describe import DescribeService
 from catalog_api.services.health import HealthService
+from catalog_api.services.queries import ProductQueries
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the app's settings."""
     settings: Settings = request.app.state.settings
     return settings
@@ -37,15 +38,29 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_product_service(session: SessionDep) -> ProductService:
+async def get_product_service(session: SessionDep) -> ProductService:
     """Return the product service bound to the request's session."""
     return ProductService(session)
+
+
+def product_queries(request: Request) -> ProductQueries:
+    """Return the app's read-side queries (they need no session)."""
+    queries: ProductQueries = request.app.state.product_queries
+    return queries
+
+
+async def get_product_queries(request: Request) -> ProductQueries:
+    """Return the read-side queries as a dependency."""
+    return product_queries(request)
+
+
+ProductQueriesDep = Annotated[ProductQueries, Depends(get_product_queries)]
 
 
 ProductServiceDep = Annotated[ProductService, Depends(get_product_service)]
 
 
-def get_health_service(session: SessionDep) -> HealthService:
+async def get_health_service(session: SessionDep) -> HealthService:
     """Return the health service bound to the request's session."""
     return HealthService(session)
 
@@ -53,7 +68,7 @@ def get_health_service(session: SessionDep) -> HealthService:
 HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
 
 
-def require_api_key(
+async def require_api_key(
     settings: SettingsDep,
     x_api_key: Annotated[
         str | None,
@@ -73,13 +88,13 @@ def require_api_key(
 WriteAccess = Depends(require_api_key)
 
 
-def get_copy_chain(request: Request) -> CopyChain:
+async def get_copy_chain(request: Request) -> CopyChain:
     """Return the app's copy provider chain (its breakers live as long as the app)."""
     chain: CopyChain = request.app.state.copy_chain
     return chain
 
 
-def get_describe_service(
+async def get_describe_service(
     session: SessionDep, chain: Annotated[CopyChain, Depends(get_copy_chain)]
 ) -> DescribeService:
     """Return the describe service."""
@@ -97,7 +112,7 @@ def client_key(request: Request) -> str:
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
-def describe_rate_limit(request: Request) -> None:
+async def describe_rate_limit(request: Request) -> None:
     """Refuse describe requests over the per-client rate (429 with Retry-After)."""
     limiter: RateLimiter = request.app.state.describe_limiter
     limiter.check(client_key(request), "describe")

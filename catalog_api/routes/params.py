@@ -14,7 +14,7 @@ from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder
 from catalog_api.text import clean_line
 
 
-def product_filters(
+async def product_filters(
     category: Annotated[
         str | None, Query(max_length=100, description="Only this category (case-insensitive).")
     ] = None,
@@ -64,7 +64,7 @@ def product_filters(
 FiltersDep = Annotated[ProductFilters, Depends(product_filters)]
 
 
-def page_limit(
+async def page_limit(
     settings: SettingsDep,
     limit: Annotated[
         int | None,

@@ -84,17 +84,6 @@ class ProductService:
         self.session = session
         self.products = ProductRepository(session)
 
-    async def get(self, product_id: int) -> ProductOut:
-        """Return a product by id."""
-        return ProductOut.model_validate(await self._get_or_404(product_id))
-
-    async def get_by_slug(self, slug: str) -> ProductOut:
-        """Return a product by slug."""
-        product = await self.products.get_by_slug(slugify(slug))
-        if product is None:
-            raise ProductNotFoundError(f"No product has slug '{slugify(slug) or slug[:120]}'.")
-        return ProductOut.model_validate(product)
-
     async def create(self, data: ProductCreate) -> ProductOut:
         """Create a product; an explicit duplicate slug is a conflict."""
         await begin_write(self.session)
