@@ -71,7 +71,7 @@ def make_client(fake: FakeBedrock) -> Iterator[Callable[..., BedrockClient]]:
     def make(**overrides: Any) -> BedrockClient:
         options: dict[str, Any] = {
             "model_id": MODEL_ID,
-            "endpoint_url": fake.url,
+            "endpoint_url": fake.base_url,
             "access_key_id": ACCESS_KEY,
             "secret_access_key": SECRET_KEY,
             "session_token": SESSION_TOKEN,
@@ -300,7 +300,7 @@ async def test_without_credentials_unavailable_and_no_request(
 
 
 async def test_from_settings(fake: FakeBedrock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CATALOG_BEDROCK_ENDPOINT_URL", fake.url)
+    monkeypatch.setenv("CATALOG_BEDROCK_ENDPOINT_URL", fake.base_url)
     monkeypatch.setenv("CATALOG_BEDROCK_GUARDRAIL_ID", "gr-settings")
     assert not BedrockProvider.from_settings(Settings()).available()
 

@@ -12,7 +12,8 @@ import pytest
 from catalog_api.llm.base import ProductFacts, Prompt, ProviderError
 from catalog_api.llm.gemini import GeminiProvider
 from catalog_api.llm.prompt import build_prompt
-from tests.fakes.gemini import COPY, RecordedRequest, fake_gemini
+from tests.fakes.gemini import COPY, fake_gemini
+from tests.fakes.server import RecordedRequest
 
 KEY = "test-key-SECRET-1234567890"
 PROMPT = build_prompt(ProductFacts(title="Steel bottle", category="outdoor", tags=("hiking",)))

@@ -11,7 +11,7 @@ from mcp_types import TextContent
 
 from catalog_mcp.config import McpSettings
 from catalog_mcp.server import build_server
-from tests.fake_api import fake_api
+from tests.fakes.catalog_api import fake_api
 from tests.processes import free_port
 
 

@@ -12,7 +12,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.fake_api import FakeAPIHandler, fake_api
+from tests.fakes.catalog_api import fake_api
+from tests.fakes.server import RecordedRequest
 from tests.processes import clean_env, command, free_port, running
 
 TOKEN = "test-token-5f2a"
@@ -107,7 +108,8 @@ def _messages(error: BaseException) -> str:
 
 async def test_the_inbound_token_is_not_forwarded_to_the_api(tmp_path: Path) -> None:
     port = free_port()
-    with fake_api() as api_url:
+    requests: list[RecordedRequest] = []
+    with fake_api(record=requests) as api_url:
         env = clean_env(
             tmp_path, CATALOG_MCP_TOKEN=TOKEN, CATALOG_API_URL=api_url, CATALOG_API_KEY="api-key-1"
         )
@@ -122,8 +124,8 @@ async def test_the_inbound_token_is_not_forwarded_to_the_api(tmp_path: Path) -> 
             ):
                 result = await mcp.call_tool("list_categories", {})
                 assert not result.is_error
-    assert FakeAPIHandler.seen_headers, "the API was never called"
-    for headers in FakeAPIHandler.seen_headers:
+    assert requests, "the API was never called"
+    for headers in (request.headers for request in requests):
         assert "authorization" not in headers
         assert TOKEN not in str(headers)
         assert headers["x-api-key"] == "api-key-1"

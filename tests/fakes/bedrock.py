@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import unquote
 
-logger = logging.getLogger(__name__)
+from tests.fakes.server import Fake, FakeHandler, FakeServer, RecordedRequest, serve
 
 Mode = Literal["ok", "500", "429", "hang", "malformed", "guardrail", "empty", "stream_error"]
 
-HANG_SECONDS = 5.0
 EVENTSTREAM_TYPE = "application/vnd.amazon.eventstream"
 # The shape of x-amzn-ErrorType that Bedrock sends; botocore keeps what precedes the colon.
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
@@ -91,130 +87,56 @@ def anthropic_stream_events(parts: list[str]) -> list[dict[str, Any]]:
     return events
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body parsed as JSON."""
-        return json.loads(self.body)
-
-
 @dataclass
-class FakeBedrock:
+class FakeBedrock(Fake):
     """State of the fake: what to answer and what was asked."""
 
     mode: Mode = "ok"
     parts: list[str] = field(default_factory=lambda: ["Hello", ", ", "world", "!"])
-    requests: list[RecordedRequest] = field(default_factory=list)
-    url: str = ""
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def record(self, request: RecordedRequest) -> None:
-        """Remember a request."""
-        with self._lock:
-            self.requests.append(request)
-
-    def hang(self) -> None:
-        """Wait a bounded time, cut short when the server stops."""
-        self._stop.wait(HANG_SECONDS)
 
     @contextmanager
     def serve(self) -> Iterator[str]:
         """Run the server on a free 127.0.0.1 port in a daemon thread; yield its base URL."""
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        thread = threading.Thread(
-            target=server.serve_forever, args=(0.02,), name="fake-bedrock", daemon=True
-        )
-        thread.start()
-        host, port = server.server_address[:2]
-        self.url = f"http://{host!s}:{port}"
-        try:
-            yield self.url
-        finally:
-            self._stop.set()
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+        with serve(self, _Handler):
+            yield self.base_url
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeBedrock
+class _Handler(FakeHandler):
+    server: FakeServer[FakeBedrock]
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Log handler failures (e.g. a client that hung up) instead of printing them."""
-        logger.debug("fake bedrock handler error from %s", client_address, exc_info=True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    # HTTP/1.0: one request per connection, so no keep-alive socket outlives a test.
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Send the access log to logging, not stderr."""
-        logger.debug(format, *args)
-
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 (the name http.server dispatches to)
         """Serve InvokeModel and InvokeModelWithResponseStream."""
         fake = self.server.fake
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
+        body = self.read_body()
         path = unquote(self.path)
-        fake.record(
-            RecordedRequest(method="POST", path=path, headers=dict(self.headers.items()), body=body)
-        )
+        fake.record(RecordedRequest("POST", path, dict(self.headers.items()), body))
         segments = path.split("/")
         if len(segments) != 4 or segments[1] != "model":
             self._json(404, {"message": "no such route"}, "ResourceNotFoundException")
-            return
-        action = segments[3]
-        try:
-            if fake.mode == "hang":
-                fake.hang()
-                return  # close without answering
-            if fake.mode == "500":
-                self._json(500, {"message": "internal failure"}, "InternalServerException")
-            elif fake.mode == "429":
-                self._json(429, {"message": "Too many requests"}, "ThrottlingException")
-            elif action == "invoke":
-                self._invoke(fake)
-            elif action == "invoke-with-response-stream":
-                self._stream(fake)
-            else:
-                self._json(404, {"message": "no such route"}, "ResourceNotFoundException")
-        except (BrokenPipeError, ConnectionResetError):
-            logger.debug("fake bedrock: client went away")
+        elif fake.mode == "hang":
+            fake.hang()  # then close without answering
+        elif fake.mode == "500":
+            self._json(500, {"message": "internal failure"}, "InternalServerException")
+        elif fake.mode == "429":
+            self._json(429, {"message": "Too many requests"}, "ThrottlingException")
+        elif segments[3] == "invoke":
+            self._invoke(fake)
+        elif segments[3] == "invoke-with-response-stream":
+            self._stream(fake)
+        else:
+            self._json(404, {"message": "no such route"}, "ResourceNotFoundException")
 
     def _json(self, status: int, payload: dict[str, Any], error_type: str | None = None) -> None:
         """Answer a JSON body, with the error type header botocore reads for errors."""
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", "fake-request-id")
+        headers = {"x-amzn-RequestId": "fake-request-id"}
         if error_type:
-            self.send_header("x-amzn-ErrorType", error_type + _ERROR_TYPE_SUFFIX)
-        self.end_headers()
-        self.wfile.write(data)
+            headers["x-amzn-ErrorType"] = error_type + _ERROR_TYPE_SUFFIX
+        self.send_json(status, payload, headers)
 
     def _invoke(self, fake: FakeBedrock) -> None:
         """Answer InvokeModel with an Anthropic Messages body."""
         if fake.mode == "malformed":
-            data = b'{"content": [{"type": "text", "text": "trunc'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send(200, b'{"content": [{"type": "text", "text": "trunc')
             return
         guarded = "X-Amzn-Bedrock-GuardrailIdentifier" in self.headers
         if fake.mode == "guardrail":
@@ -253,12 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
             frames.append(exception_event("throttlingException", "Too many tokens"))
         else:
             frames = [chunk_event(event) for event in anthropic_stream_events(fake.parts)]
-        self.send_response(200)
-        self.send_header("Content-Type", EVENTSTREAM_TYPE)
-        self.send_header("X-Amzn-Bedrock-Content-Type", "application/json")
-        self.send_header("x-amzn-RequestId", "fake-request-id")
-        self.send_header("Content-Length", str(sum(len(frame) for frame in frames)))
-        self.end_headers()
-        for frame in frames:
-            self.wfile.write(frame)
-            self.wfile.flush()
+        headers = {
+            "X-Amzn-Bedrock-Content-Type": "application/json",
+            "x-amzn-RequestId": "fake-request-id",
+        }
+        self.send(200, b"".join(frames), EVENTSTREAM_TYPE, headers)
