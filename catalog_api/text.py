@@ -22,6 +22,9 @@ def slugify(value: str) -> str:
 
 def strip_control(value: str, *, keep_newlines: bool = False) -> str:
     """Remove control, format (bidi, zero-width) and private-use characters."""
+    probe = value.replace("\n", "").replace("\t", "") if keep_newlines else value
+    if probe.isprintable():  # the common case, checked in C
+        return value
     allowed = {"\n", "\t"} if keep_newlines else set()
     return "".join(
         ch for ch in value if ch in allowed or unicodedata.category(ch) not in _CONTROL_CATEGORIES

@@ -162,14 +162,19 @@ async def test_stdio_server_embedded_needs_nothing_else(
         assert len(text(page)) / 4 < 7_000
 
 
-def _read_json_line(process: subprocess.Popen[bytes], seconds: float = 30) -> dict[str, Any]:
+def _read_answers(process: subprocess.Popen[bytes], ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Read stdout lines until every id has its answer; every line must be JSON-RPC."""
     assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], seconds)
-    assert ready, "no answer on stdout"
-    line = process.stdout.readline()
-    message: dict[str, Any] = json.loads(line)
-    assert message["jsonrpc"] == "2.0"
-    return message
+    answers: dict[int, dict[str, Any]] = {}
+    deadline = time.monotonic() + 90
+    while set(answers) != ids:
+        ready, _, _ = select.select([process.stdout], [], [], max(0, deadline - time.monotonic()))
+        assert ready, f"no answer on stdout for {ids - set(answers)}"
+        message: dict[str, Any] = json.loads(process.stdout.readline())
+        assert message["jsonrpc"] == "2.0"
+        if "id" in message:
+            answers[message["id"]] = message
+    return answers
 
 
 def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
@@ -197,8 +202,8 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
         for request in requests:
             process.stdin.write(json.dumps(request).encode() + b"\n")
         process.stdin.flush()
-        answers = sorted((_read_json_line(process) for _ in range(4)), key=lambda a: a["id"])
-        assert [a["id"] for a in answers] == [1, 2, 3, 4]
+        by_id = _read_answers(process, {1, 2, 3, 4})
+        answers = [by_id[i] for i in (1, 2, 3, 4)]
         assert answers[0]["result"]["protocolVersion"] == "2025-11-25"
         assert len(answers[1]["result"]["tools"]) == 8
         assert answers[2]["result"]["isError"] is True
