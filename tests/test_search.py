@@ -151,3 +151,26 @@ async def test_operator_words_are_matched_literally(client: httpx.AsyncClient) -
     assert "Cats bowl" not in not_dogs
     assert (await _search(client, "near door"))["total"] == 1
     assert (await _search(client, "dogs OR bowl"))["total"] <= 1
+
+
+async def test_search_with_filters_pages_through_every_match_once(
+    client: httpx.AsyncClient,
+) -> None:
+    wanted = set()
+    for i in range(15):
+        product = await create(client, title=f"Vase {i}", category="home" if i % 3 else "garden")
+        if i % 3:
+            wanted.add(product["id"])
+    seen: list[int] = []
+    cursor = None
+    for _ in range(20):
+        params: dict[str, Any] = {"limit": 3, "category": "home"}
+        if cursor:
+            params["cursor"] = cursor
+        page = await _search(client, "vase", **params)
+        assert page["total"] == len(wanted)
+        seen.extend(p["id"] for p in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(wanted)

@@ -180,18 +180,20 @@ class ProductRepository:
 
     @staticmethod
     def _page(
-        stmt: Select[Any],
+        stmt: SelectT,
         key: ColumnElement[Any],
         *,
         descending: bool,
         after: KeysetPosition | None,
         limit: int,
-    ) -> Select[Any]:
+        tiebreak: ColumnElement[int] | None = None,
+    ) -> SelectT:
+        last = Product.id if tiebreak is None else tiebreak
         if after is not None:
-            position = tuple_(key, Product.id)
+            position = tuple_(key, last)
             bound = tuple_(literal(after.value, key.type), literal(after.id))
             stmt = stmt.where(position < bound if descending else position > bound)
-        order = (key.desc(), Product.id.desc()) if descending else (key.asc(), Product.id.asc())
+        order = (key.desc(), last.desc()) if descending else (key.asc(), last.asc())
         return stmt.order_by(*order).limit(limit)
 
     async def list_page(
@@ -224,24 +226,49 @@ class ProductRepository:
         limit: int,
     ) -> list[tuple[Product, float]]:
         """Return one page of matching products with their scores; key None ranks by score."""
+        # Ranking by relevance without filters needs only the index: products are joined
+        # for the page's rows alone, not for every match (the difference at 1M rows is large).
+        with_products = key is not None or filters != ProductFilters()
+        source = self._search.source(words, with_products=with_products)
+        product_id = self._search.product_id(with_products=with_products)
         score = self._search.score(words)
         matches = (
-            select(Product.id.label("product_id"), score.label("score"))
-            .select_from(self._search.source(words))
+            select(product_id.label("product_id"), score.label("score"))
+            .select_from(source)
             .where(self._search.match(words))
         )
-        ranked = self._filtered(matches, filters).subquery("ranked")
-        stmt = select(Product, ranked.c.score).join(ranked, ranked.c.product_id == Product.id)
-        order_key = ranked.c.score if key is None else key
-        stmt = self._page(stmt, order_key, descending=descending, after=after, limit=limit)
+        matches = self._filtered(matches, filters)
+        if key is None:
+            # Rank and cut the page inside the subquery, then fetch just those products.
+            top = self._page(
+                matches,
+                score,
+                descending=descending,
+                after=after,
+                limit=limit,
+                tiebreak=product_id,
+            ).subquery("top")
+            stmt = select(Product, top.c.score).join(top, top.c.product_id == Product.id)
+            stmt = stmt.order_by(
+                *(
+                    (top.c.score.desc(), Product.id.desc())
+                    if descending
+                    else (top.c.score, Product.id)
+                )
+            )
+        else:
+            ranked = matches.subquery("ranked")
+            stmt = select(Product, ranked.c.score).join(ranked, ranked.c.product_id == Product.id)
+            stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         rows = await self.session.execute(stmt)
         return [(product, float(score)) for product, score in rows]
 
     async def count_search(self, words: list[str], filters: ProductFilters) -> int:
         """Count the products matching the words and filters."""
+        with_products = filters != ProductFilters()
         stmt = (
             select(func.count())
-            .select_from(self._search.source(words))
+            .select_from(self._search.source(words, with_products=with_products))
             .where(self._search.match(words))
         )
         return int(await self.session.scalar(self._filtered(stmt, filters)) or 0)

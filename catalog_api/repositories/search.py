@@ -14,8 +14,12 @@ from catalog_api.models import Product
 class SearchDialect(Protocol):
     """What a backend contributes to a search query."""
 
-    def source(self, words: list[str]) -> FromClause:
-        """Return the FROM clause joining the index to products."""
+    def source(self, words: list[str], *, with_products: bool) -> FromClause:
+        """Return the FROM clause: the index alone, or joined to products for filters."""
+        ...
+
+    def product_id(self, *, with_products: bool) -> ColumnElement[int]:
+        """Return the column holding the product id in that FROM clause."""
         ...
 
     def match(self, words: list[str]) -> ColumnElement[bool]:
@@ -45,9 +49,15 @@ class SQLiteSearch:
     tags_weight: float = 4.0
     category_weight: float = 3.0
 
-    def source(self, words: list[str]) -> FromClause:
-        """Join the FTS table to products by rowid."""
-        return _fts.join(_products, _products.c.id == _fts.c.rowid)
+    def source(self, words: list[str], *, with_products: bool) -> FromClause:
+        """Join the FTS table to products by rowid only when filters need product columns."""
+        if with_products:
+            return _fts.join(_products, _products.c.id == _fts.c.rowid)
+        return _fts
+
+    def product_id(self, *, with_products: bool) -> ColumnElement[int]:
+        """Return the FTS rowid, which is the product id."""
+        return _fts.c.rowid
 
     def match(self, words: list[str]) -> ColumnElement[bool]:
         """Match the quoted words (all of them)."""
@@ -76,9 +86,13 @@ class PostgresSearch:
     def _query(self, words: list[str]) -> ColumnElement[object]:
         return func.plainto_tsquery(literal_column(f"'{self.config}'"), " ".join(words))
 
-    def source(self, words: list[str]) -> FromClause:
+    def source(self, words: list[str], *, with_products: bool) -> FromClause:
         """Search the products table itself."""
         return _products
+
+    def product_id(self, *, with_products: bool) -> ColumnElement[int]:
+        """Return products.id."""
+        return _products.c.id
 
     def match(self, words: list[str]) -> ColumnElement[bool]:
         """Match the tsvector against all the words."""
