@@ -21,6 +21,8 @@ _KEPT = {"\n", "\t"}
 
 def clean_text(value: str) -> str:
     """Remove control, invisible, bidirectional and unassigned characters (newlines stay)."""
+    if value.isprintable():  # the common case, checked in C
+        return value
     return "".join(
         ch for ch in value if ch in _KEPT or unicodedata.category(ch) not in _HIDDEN_CATEGORIES
     )
