@@ -1,0 +1,1 @@
+"""Benchmark suite of the catalog API and MCP server: run it with ``python -m bench.run``."""
