@@ -86,6 +86,14 @@ class ConcurrentUpdateError(ConflictError):
     title = "Product changed concurrently"
 
 
+class PreconditionFailedError(DomainError):
+    """If-Match named a version the product no longer has."""
+
+    status = 412
+    code = "precondition-failed"
+    title = "Product changed since you read it"
+
+
 class InvalidInputError(DomainError):
     """Input passed schema validation but breaks a business rule."""
 

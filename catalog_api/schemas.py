@@ -269,6 +269,11 @@ class ProductOut(BaseModel):
     updated_at: datetime = Field(description="When the product last changed (UTC).")
     version: int = Field(description="1 at creation, incremented on every change.", examples=[1])
 
+    @property
+    def etag(self) -> str:
+        """Return the strong entity tag of this version of the product."""
+        return f'"{self.id}.{self.version}"'
+
     @computed_field(description="Price as a decimal string in major units, e.g. '89.99'.")
     def price(self) -> str:
         """Return the price in major units."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.routing import Route
@@ -27,7 +27,33 @@ from catalog_api.services import ListQuery, SearchQuery
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
     """Serialise an already validated model once (FastAPI would validate it again)."""
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+    headers = {"ETag": model.etag} if isinstance(model, ProductOut) else None
+    return Response(
+        model.model_dump_json(),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+async def if_match(
+    header: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='Only change the product if its ETag is one of these (or "*"); '
+            "otherwise 412.",
+        ),
+    ] = None,
+) -> frozenset[str] | None:
+    """Parse If-Match into the set of entity tags it names (weak tags never match)."""
+    if header is None:
+        return None
+    tags = {tag.strip() for tag in header.split(",") if tag.strip()}
+    return frozenset(tag for tag in tags if tag == "*" or not tag.startswith("W/"))
+
+
+IfMatchDep = Annotated[frozenset[str] | None, Depends(if_match)]
 
 
 def problem(description: str) -> dict[str, Any]:
@@ -43,7 +69,8 @@ WRITE: dict[int | str, dict[str, Any]] = {
     **INVALID,
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: problem("Slug already in use, status change not allowed, or a concurrent change")
+    409: problem("Slug already in use, status change not allowed, or a concurrent change"),
+    412: problem("If-Match did not match the product's current ETag"),
 }
 
 router = APIRouter(prefix="/api/products", tags=["products"])
@@ -145,6 +172,7 @@ async def create_product(
     """Create a product; the slug is derived from the title when omitted."""
     product = await service.create(body)
     response.headers["Location"] = str(request.url_for("get_product", product_id=product.id))
+    response.headers["ETag"] = product.etag
     return product
 
 
@@ -155,10 +183,10 @@ async def create_product(
     responses={**WRITE, **NOT_FOUND, **CONFLICT},
 )
 async def update_product(
-    service: ProductServiceDep, product_id: ProductId, body: ProductUpdate
-) -> ProductOut:
+    service: ProductServiceDep, product_id: ProductId, body: ProductUpdate, match: IfMatchDep
+) -> Response:
     """Change some fields of a product; omitted fields stay as they are."""
-    return await service.update(product_id, body)
+    return json_response(await service.update(product_id, body, if_match=match))
 
 
 @router.put(
@@ -168,18 +196,20 @@ async def update_product(
     responses={**WRITE, **NOT_FOUND, **CONFLICT},
 )
 async def replace_product(
-    service: ProductServiceDep, product_id: ProductId, body: ProductReplace
-) -> ProductOut:
+    service: ProductServiceDep, product_id: ProductId, body: ProductReplace, match: IfMatchDep
+) -> Response:
     """Replace a product: omitted fields take their defaults; an omitted slug is kept."""
-    return await service.replace(product_id, body)
+    return json_response(await service.replace(product_id, body, if_match=match))
 
 
 @router.delete(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[WriteAccess],
-    responses={**WRITE, **NOT_FOUND},
+    responses={**WRITE, **NOT_FOUND, 412: CONFLICT[412]},
 )
-async def delete_product(service: ProductServiceDep, product_id: ProductId) -> None:
+async def delete_product(
+    service: ProductServiceDep, product_id: ProductId, match: IfMatchDep
+) -> None:
     """Delete a product."""
-    await service.delete(product_id)
+    await service.delete(product_id, if_match=match)

@@ -15,6 +15,7 @@ from catalog_api.db import begin_write
 from catalog_api.errors import (
     InvalidInputError,
     InvalidStatusTransitionError,
+    PreconditionFailedError,
     ProductNotFoundError,
 )
 from catalog_api.models import Product, ProductStatus, utcnow
@@ -35,6 +36,8 @@ from catalog_api.schemas import (
 from catalog_api.text import search_words, slugify
 
 logger = logging.getLogger(__name__)
+
+IfMatch = frozenset[str] | None
 
 ALLOWED_TRANSITIONS: dict[ProductStatus, set[ProductStatus]] = {
     ProductStatus.DRAFT: {ProductStatus.ACTIVE, ProductStatus.ARCHIVED},
@@ -98,26 +101,30 @@ class ProductService:
         logger.info("created product %s (%s)", product.id, product.slug)
         return ProductOut.model_validate(product)
 
-    async def update(self, product_id: int, data: ProductUpdate) -> ProductOut:
+    async def update(
+        self, product_id: int, data: ProductUpdate, *, if_match: IfMatch = None
+    ) -> ProductOut:
         """Change the given fields of a product."""
         await begin_write(self.session)
-        product = await self._get_or_404(product_id)
+        product = await self._get_for_write(product_id, if_match)
         values = data.to_values()
         return await self._apply(product, values)
 
-    async def replace(self, product_id: int, data: ProductReplace) -> ProductOut:
+    async def replace(
+        self, product_id: int, data: ProductReplace, *, if_match: IfMatch = None
+    ) -> ProductOut:
         """Replace every field of a product; an omitted slug is kept."""
         await begin_write(self.session)
-        product = await self._get_or_404(product_id)
+        product = await self._get_for_write(product_id, if_match)
         values = data.to_values()
         if values["slug"] is None:
             del values["slug"]
         return await self._apply(product, values)
 
-    async def delete(self, product_id: int) -> None:
+    async def delete(self, product_id: int, *, if_match: IfMatch = None) -> None:
         """Delete a product."""
         await begin_write(self.session)
-        product = await self._get_or_404(product_id)
+        product = await self._get_for_write(product_id, if_match)
         await self.products.delete(product)
         await self.session.commit()
         logger.info("deleted product %s (%s)", product_id, product.slug)
@@ -199,6 +206,19 @@ class ProductService:
         product = await self.products.get(product_id)
         if product is None:
             raise ProductNotFoundError(f"No product has id {product_id}.")
+        return product
+
+    async def _get_for_write(self, product_id: int, if_match: IfMatch) -> Product:
+        """Load a product inside the write transaction and check If-Match against it."""
+        product = await self._get_or_404(product_id)
+        if if_match is not None:
+            current = f'"{product.id}.{product.version}"'
+            if "*" not in if_match and current not in if_match:
+                raise PreconditionFailedError(
+                    f"The product is at version {product.version} (ETag {current}), not the one "
+                    "you sent in If-Match; read it again, reapply your change and retry.",
+                    etag=current,
+                )
         return product
 
     async def _free_slug(self, title: str) -> str:
