@@ -50,6 +50,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the catalog API application."""
+    settings = settings or Settings()
     app = FastAPI(
         title="Catalog API",
         version=__version__,
@@ -61,11 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
-    app.state.settings = settings or Settings()
+    app.state.settings = settings
     app.include_router(products.router)
     products.add_fast_routes(app)
     app.include_router(catalog.router)
     app.include_router(describe.router)
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
     return app

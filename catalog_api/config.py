@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 above)."
+    )
     default_page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE_LIMIT)
     max_page_size: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE_LIMIT)
     auto_migrate: bool | None = Field(

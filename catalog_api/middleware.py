@@ -6,11 +6,28 @@ import json
 import logging
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from catalog_api.errors import PROBLEM_JSON, internal_error_body
+from catalog_api.errors import PROBLEM_BASE, PROBLEM_JSON, internal_error_body
 
 logger = logging.getLogger("catalog_api.errors")
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """Count body bytes as they arrive; past the limit, fail the read with a 413."""
+    received = 0
+
+    async def capped_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLargeError(limit)
+        return message
+
+    return capped_receive
 
 
 def _request_id(scope: Scope) -> str:
@@ -21,11 +38,37 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestContextMiddleware:
-    """Tag each request with an id (X-Request-ID) and turn unexpected errors into a 500."""
+class BodyTooLargeError(HTTPException):
+    """The request body is over the configured cap."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Request body too large: the limit is {limit} bytes.")
+
+
+async def _send_json(
+    send: Send, status: int, body: dict[str, object], header: tuple[bytes, bytes]
+) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                header,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class RequestContextMiddleware:
+    """Tag requests with an id, cap body sizes (413) and turn unexpected errors into a 500."""
+
+    def __init__(self, app: ASGIApp, max_body: int | None = None) -> None:
         self.app = app
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request; log and answer a generic 500 if it raises before responding."""
@@ -45,6 +88,22 @@ class RequestContextMiddleware:
                 message["headers"] = [*headers, header]
             await send(message)
 
+        limit = self.max_body
+        if limit is not None:
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                error = BodyTooLargeError(limit)
+                body = {
+                    "type": PROBLEM_BASE + "http-413",
+                    "title": "Payload too large",
+                    "status": 413,
+                    "detail": error.detail,
+                    "instance": scope.get("path", ""),
+                    "request_id": request_id,
+                }
+                await _send_json(send, 413, body, header)
+                return
+            receive = _capped(receive, limit)
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:  # the one deliberate catch-all: log it, reveal nothing
@@ -56,16 +115,6 @@ class RequestContextMiddleware:
             )
             if started:
                 raise
-            body = json.dumps(internal_error_body(request_id, scope.get("path", ""))).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", PROBLEM_JSON.encode()),
-                        (b"content-length", str(len(body)).encode()),
-                        header,
-                    ],
-                }
+            await _send_json(
+                send, 500, internal_error_body(request_id, scope.get("path", "")), header
             )
-            await send({"type": "http.response.body", "body": body})

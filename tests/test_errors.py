@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -105,3 +106,22 @@ async def test_healthz(client: httpx.AsyncClient, app: FastAPI) -> None:
     assert response.json()["status"] == "ok"
     assert response.json()["database"] == app.state.engine.dialect.name
     assert response.headers["x-request-id"]
+
+
+async def test_oversized_bodies_are_413(client: httpx.AsyncClient) -> None:
+    huge = b'{"title": "' + b"x" * 1_100_000 + b'"}'
+    declared = await client.post(
+        "/api/products", content=huge, headers={"content-type": "application/json"}
+    )
+    assert declared.status_code == 413
+    assert declared.headers["content-type"] == "application/problem+json"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * 100_000
+
+    streamed = await client.post(
+        "/api/describe", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert (await client.get("/api/products")).json()["total"] == 0
