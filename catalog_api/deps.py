@@ -43,15 +43,10 @@ async def get_product_service(session: SessionDep) -> ProductService:
     return ProductService(session)
 
 
-def product_queries(request: Request) -> ProductQueries:
+async def get_product_queries(request: Request) -> ProductQueries:
     """Return the app's read-side queries (they need no session)."""
     queries: ProductQueries = request.app.state.product_queries
     return queries
-
-
-async def get_product_queries(request: Request) -> ProductQueries:
-    """Return the read-side queries as a dependency."""
-    return product_queries(request)
 
 
 ProductQueriesDep = Annotated[ProductQueries, Depends(get_product_queries)]

@@ -59,6 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+JSON_COLUMNS = frozenset({"tags", "attributes", "image_urls", "seo_keywords"})
 
 
 class ProductStatus(enum.StrEnum):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from bench.util import free_port, wait_until_up
+
+__all__ = ["BIN", "clean_env", "command", "free_port", "running", "wait_until_up"]
 
 BIN = Path(sys.executable).parent
 
@@ -25,14 +25,6 @@ def command(name: str) -> list[str]:
     return [sys.executable, "-m", module]
 
 
-def free_port() -> int:
-    """Return a port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """Return an environment without the developer's CATALOG_* settings or data directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
@@ -40,20 +32,6 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra)
     return env
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    """Poll url until it answers 200; fail if the process dies or time runs out."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
 @contextmanager
@@ -64,7 +42,7 @@ def running(
     with log.open("wb") as stderr:
         process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
-            wait_until_up(health_url, process)
+            wait_until_up(health_url, process, 30)
             yield process
         finally:
             if process.poll() is None:

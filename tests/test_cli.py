@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ from catalog_api.cli import main
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.services import ListQuery, ProductService
+from tests.processes import command, free_port, wait_until_up
 
 
 def _products(database_url: str, **query: Any) -> list[dict[str, Any]]:
@@ -134,37 +132,19 @@ def test_migrate_creates_the_schema(
     assert main(["migrate"]) == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_serve_runs_a_real_server_on_the_embedded_default(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
     env["HOME"] = str(tmp_path)
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    script = Path(sys.executable).parent / "catalog-api"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "catalog_api.cli"]
-    seed = subprocess.run([*command, "seed", "--demo"], env=env, capture_output=True, timeout=120)
+    api = command("catalog-api")
+    seed = subprocess.run([*api, "seed", "--demo"], env=env, capture_output=True, timeout=120)
     assert seed.returncode == 0, seed.stderr
     assert (tmp_path / "data" / "catalog-mcp" / "catalog.db").exists()
-    port = _free_port()
-    server = subprocess.Popen(
-        [*command, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE
-    )
+    port = free_port()
+    server = subprocess.Popen([*api, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not answer within 30 s")
+        wait_until_up(f"{base}/api/healthz", server, 30)
         found = httpx.get(f"{base}/api/products/search", params={"q": "headphones"}).json()
         assert found["total"] >= 1
         assert "headphones" in found["items"][0]["title"].lower()

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalog_api.errors import ConcurrentUpdateError, DuplicateSlugError
-from catalog_api.models import Product, ProductStatus
+from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
 from catalog_api.repositories.search import SearchDialect, search_dialect
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -54,7 +54,6 @@ class KeysetPosition:
 
 PRODUCTS = cast(Table, Product.__table__)
 _INSERT_COLUMNS = [c.name for c in PRODUCTS.columns if c.name != "id"]
-_JSON_COLUMNS = frozenset({"tags", "attributes", "image_urls", "seo_keywords"})
 _SQLITE_INSERT = (
     f"INSERT INTO products ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 - fixed names
     f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
@@ -62,7 +61,7 @@ _SQLITE_INSERT = (
 
 
 def _sqlite_value(column: str, value: Any) -> Any:
-    if column in _JSON_COLUMNS:
+    if column in JSON_COLUMNS:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -94,10 +93,6 @@ class ProductRepository:
     async def get(self, product_id: int) -> Product | None:
         """Return the product with this id."""
         return await self.session.get(Product, product_id)
-
-    async def get_by_slug(self, slug: str) -> Product | None:
-        """Return the product with this slug."""
-        return await self.session.scalar(select(Product).where(Product.slug == slug))
 
     async def existing_slugs(self, slugs: Sequence[str]) -> set[str]:
         """Return which of the slugs are taken."""

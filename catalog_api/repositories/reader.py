@@ -12,12 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from catalog_api.models import Product, ProductStatus
+from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
 from catalog_api.schemas import ProductOut
 
-_COLUMNS = [c.name for c in Product.__table__.columns]
-_JSON_COLUMNS = {"tags", "attributes", "image_urls", "seo_keywords"}
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM products WHERE "  # noqa: S608 - fixed names
+_COLUMNS = ", ".join(c.name for c in Product.__table__.columns)
+_SQLITE_LOOKUPS = {
+    column: f"SELECT {_COLUMNS} FROM products WHERE {column} = ?"  # noqa: S608 - fixed names
+    for column in ("id", "slug")
+}
 
 
 def _utc(value: Any) -> datetime:
@@ -29,7 +31,7 @@ def _utc(value: Any) -> datetime:
 def product_from_row(row: dict[str, Any]) -> ProductOut:
     """Build the response model from a raw row; the row comes from our own table."""
     values = dict(row)
-    for name in _JSON_COLUMNS:
+    for name in JSON_COLUMNS:
         if isinstance(values[name], str):
             values[name] = json.loads(values[name])
     values["status"] = ProductStatus(values["status"])
@@ -80,7 +82,7 @@ class ProductReader:
 
     async def _one(self, column: str, value: Any) -> ProductOut | None:
         if self.connection is not None:
-            row = self.connection.execute(_SELECT + f"{column} = ?", (value,)).fetchone()
+            row = self.connection.execute(_SQLITE_LOOKUPS[column], (value,)).fetchone()
             return None if row is None else product_from_row(dict(row))
         stmt = select(Product.__table__).where(Product.__table__.c[column] == value)
         async with self.engine.connect() as connection:

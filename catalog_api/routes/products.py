@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.routing import Route
 
-from catalog_api.deps import ProductQueriesDep, ProductServiceDep, WriteAccess, product_queries
+from catalog_api.deps import ProductQueriesDep, ProductServiceDep, WriteAccess, get_product_queries
 from catalog_api.errors import PROBLEM_JSON
 from catalog_api.routes.params import CursorParam, FiltersDep, LimitDep, OrderParam
 from catalog_api.schemas import (
@@ -148,7 +148,7 @@ async def _get_product_fast(request: Request) -> Response:
                 }
             ]
         )
-    return json_response(await product_queries(request).get(product_id))
+    return json_response(await (await get_product_queries(request)).get(product_id))
 
 
 def add_fast_routes(app: FastAPI) -> None:
