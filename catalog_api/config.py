@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     describe_rate_per_minute: float = Field(
         default=30, ge=0, description="Describe requests a minute per client; 0 disables."
     )
+    write_rate_per_minute: float = Field(
+        default=600, ge=0, description="Writes a minute per client (429 above); 0 disables."
+    )
+    write_burst: int | None = Field(
+        default=None, ge=1, description="Writes a client may send at once; default: a minute's."
+    )
+    idempotency_ttl_seconds: float = Field(
+        default=86_400, gt=0, description="How long an Idempotency-Key is remembered (s)."
+    )
+    shutdown_grace_seconds: float = Field(
+        default=10, ge=0, description="On SIGTERM, how long in-flight requests may finish (s)."
+    )
     gemini_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("GEMINI_API_KEY", "CATALOG_GEMINI_API_KEY"),

@@ -43,6 +43,9 @@ class McpSettings(BaseSettings):
         default_factory=list,
         description="Extra Origins accepted over HTTP, comma-separated (https://host or ...:*).",
     )
+    shutdown_grace_seconds: float = Field(
+        default=10, ge=0, description="On SIGTERM, how long in-flight HTTP requests may finish (s)."
+    )
     log_level: str = "INFO"
 
     @field_validator("mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
