@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +14,7 @@ from catalog_api import __version__
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
+from catalog_api.housekeeping import purge_expired_keys_forever
 from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
@@ -38,10 +41,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.product_queries = ProductQueries(reader)
         app.state.copy_chain = copy_chain = build_chain(settings)
         app.state.describe_limiter = RateLimiter(per_minute=settings.describe_rate_per_minute)
+        app.state.write_limiter = RateLimiter(
+            per_minute=settings.write_rate_per_minute, burst=settings.write_burst
+        )
+        purge = asyncio.create_task(
+            purge_expired_keys_forever(app.state.session_factory, settings.idempotency_ttl_seconds)
+        )
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
+            purge.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purge
             reader.close()
             await copy_chain.aclose()
     finally:

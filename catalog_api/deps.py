@@ -16,6 +16,7 @@ from catalog_api.ratelimit import RateLimiter
 from catalog_api.services import ProductService
 from catalog_api.services.describe import DescribeService
 from catalog_api.services.health import HealthService
+from catalog_api.services.idempotency import caller_scope
 from catalog_api.services.queries import ProductQueries
 
 
@@ -100,10 +101,12 @@ DescribeServiceDep = Annotated[DescribeService, Depends(get_describe_service)]
 
 
 def client_key(request: Request) -> str:
-    """Identify the caller for rate limiting: its API key if any, else its address."""
+    """Identify the caller for rate limiting: its API key when the server has one, else its IP."""
+    settings: Settings = request.app.state.settings
     key = request.headers.get("x-api-key")
-    if key:
-        return "key:" + key
+    if settings.api_key is not None and key:
+        # Routes check the key before the limit, so only the real key reaches this line.
+        return "key:" + caller_scope(key)
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
@@ -111,3 +114,12 @@ async def describe_rate_limit(request: Request) -> None:
     """Refuse describe requests over the per-client rate (429 with Retry-After)."""
     limiter: RateLimiter = request.app.state.describe_limiter
     limiter.check(client_key(request), "describe")
+
+
+async def write_rate_limit(request: Request) -> None:
+    """Refuse product writes over the per-client rate (429 with Retry-After)."""
+    limiter: RateLimiter = request.app.state.write_limiter
+    limiter.check(client_key(request), "write")
+
+
+WriteLimit = Depends(write_rate_limit)

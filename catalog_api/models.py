@@ -115,3 +115,19 @@ class Product(Base):
         Index("ix_products_price_minor_id", "price_minor", "id"),
         Index("ix_products_title_id", "title", "id"),
     )
+
+
+class IdempotencyRecord(Base):
+    """The first response to a create sent with an Idempotency-Key."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_idempotency_keys_expires_at", "expires_at"),)

@@ -96,7 +96,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         engine = create_async_engine(url)
         try:
             async with engine.begin() as connection:
-                await connection.execute(text("TRUNCATE products RESTART IDENTITY CASCADE"))
+                await connection.execute(
+                    text("TRUNCATE products, idempotency_keys RESTART IDENTITY CASCADE")
+                )
         finally:
             await engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, status
@@ -9,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.routing import Route
 
-from catalog_api.deps import ProductQueriesDep, ProductServiceDep, WriteAccess, get_product_queries
+from catalog_api.deps import (
+    ProductQueriesDep,
+    ProductServiceDep,
+    SettingsDep,
+    WriteAccess,
+    WriteLimit,
+    get_product_queries,
+)
 from catalog_api.errors import PROBLEM_JSON
 from catalog_api.routes.params import CursorParam, FiltersDep, LimitDep, OrderParam
 from catalog_api.schemas import (
@@ -23,6 +31,13 @@ from catalog_api.schemas import (
     SortField,
 )
 from catalog_api.services import ListQuery, SearchQuery
+from catalog_api.services.idempotency import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADER,
+    IdempotencyKey,
+    caller_scope,
+    request_fingerprint,
+)
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
@@ -55,6 +70,19 @@ async def if_match(
 
 IfMatchDep = Annotated[frozenset[str] | None, Depends(if_match)]
 
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=255,
+        pattern=r"^[!-~]+$",
+        description="A unique key per logical create (e.g. a UUID), printable ASCII without "
+        "spaces; a retry with the same key and body returns the first response instead of "
+        "creating again. Keys are kept for CATALOG_IDEMPOTENCY_TTL_SECONDS.",
+    ),
+]
+
 
 def problem(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
@@ -66,6 +94,7 @@ INVALID: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("Unknown product"), **INVALID}
 WRITE: dict[int | str, dict[str, Any]] = {
     401: problem("Missing or wrong X-API-Key (when the server sets CATALOG_API_KEY)"),
+    429: problem("Too many writes from this client; wait Retry-After seconds"),
     **INVALID,
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -163,23 +192,43 @@ def add_fast_routes(app: FastAPI) -> None:
     "",
     response_model=ProductOut,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[WriteAccess],
+    dependencies=[WriteAccess, WriteLimit],
     responses={**WRITE, **CONFLICT},
 )
 async def create_product(
-    service: ProductServiceDep, body: ProductCreate, request: Request, response: Response
-) -> ProductOut:
-    """Create a product; the slug is derived from the title when omitted."""
-    product = await service.create(body)
-    response.headers["Location"] = str(request.url_for("get_product", product_id=product.id))
-    response.headers["ETag"] = product.etag
-    return product
+    service: ProductServiceDep,
+    settings: SettingsDep,
+    body: ProductCreate,
+    request: Request,
+    key: IdempotencyKeyHeader = None,
+) -> Response:
+    """Create a product; the slug is derived from the title when omitted.
+
+    Send an `Idempotency-Key` to make retries safe: a repeat with the same key and body
+    returns the first response (with `Idempotent-Replayed: true`) and creates nothing.
+    """
+    idempotency = None
+    if key is not None:
+        api_key = request.headers.get("x-api-key") if settings.api_key is not None else None
+        idempotency = IdempotencyKey(
+            scope=caller_scope(api_key),
+            key=key,
+            fingerprint=request_fingerprint("POST /api/products", body.model_dump(mode="json")),
+            ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
+        )
+    created = await service.create(body, idempotency=idempotency)
+    response = json_response(created.product, status.HTTP_201_CREATED)
+    location = request.url_for("get_product", product_id=created.product.id)
+    response.headers["Location"] = str(location)
+    if created.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return response
 
 
 @router.patch(
     "/{product_id}",
     response_model=ProductOut,
-    dependencies=[WriteAccess],
+    dependencies=[WriteAccess, WriteLimit],
     responses={**WRITE, **NOT_FOUND, **CONFLICT},
 )
 async def update_product(
@@ -192,7 +241,7 @@ async def update_product(
 @router.put(
     "/{product_id}",
     response_model=ProductOut,
-    dependencies=[WriteAccess],
+    dependencies=[WriteAccess, WriteLimit],
     responses={**WRITE, **NOT_FOUND, **CONFLICT},
 )
 async def replace_product(
@@ -205,7 +254,7 @@ async def replace_product(
 @router.delete(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[WriteAccess],
+    dependencies=[WriteAccess, WriteLimit],
     responses={**WRITE, **NOT_FOUND, 412: CONFLICT[412]},
 )
 async def delete_product(

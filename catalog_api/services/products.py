@@ -9,18 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.db import begin_write
 from catalog_api.errors import (
+    ConcurrentUpdateError,
     InvalidInputError,
     InvalidStatusTransitionError,
     PreconditionFailedError,
     ProductNotFoundError,
 )
-from catalog_api.models import Product, ProductStatus, utcnow
+from catalog_api.models import IdempotencyRecord, Product, ProductStatus, utcnow
 from catalog_api.pagination import decode_cursor, encode_cursor, fingerprint
 from catalog_api.repositories import ProductFilters, ProductRepository
+from catalog_api.repositories.idempotency import IdempotencyRepository
 from catalog_api.schemas import (
     CategoryCount,
     CategoryList,
@@ -33,11 +36,16 @@ from catalog_api.schemas import (
     SortField,
     SortOrder,
 )
+from catalog_api.services.idempotency import IDEMPOTENCY_HEADER, Created, IdempotencyKey
 from catalog_api.text import search_words, slugify
 
 logger = logging.getLogger(__name__)
 
 IfMatch = frozenset[str] | None
+
+# A key insert can only fail because a concurrent request committed the same key; the next
+# attempt then finds that record. More than a few rounds means the record keeps expiring.
+_KEY_ATTEMPTS = 3
 
 ALLOWED_TRANSITIONS: dict[ProductStatus, set[ProductStatus]] = {
     ProductStatus.DRAFT: {ProductStatus.ACTIVE, ProductStatus.ARCHIVED},
@@ -86,20 +94,82 @@ class ProductService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.products = ProductRepository(session)
+        self.keys = IdempotencyRepository(session)
 
-    async def create(self, data: ProductCreate) -> ProductOut:
-        """Create a product; an explicit duplicate slug is a conflict."""
-        await begin_write(self.session)
-        values = data.to_values()
+    async def create(
+        self, data: ProductCreate, *, idempotency: IdempotencyKey | None = None
+    ) -> Created:
+        """Create a product; an explicit duplicate slug is a conflict.
+
+        With an idempotency key, the key is claimed in the same transaction as the insert, so
+        the product and the record of its response commit together or not at all.
+        """
         if data.status is ProductStatus.ARCHIVED:
             raise InvalidInputError(
                 "A new product cannot be archived; create it as draft or active.", field="status"
             )
+        if idempotency is None:
+            await begin_write(self.session)
+            product = await self._insert(data)
+            await self.session.commit()
+            logger.info("created product %s (%s)", product.id, product.slug)
+            return Created(product=product)
+        for _ in range(_KEY_ATTEMPTS):
+            await begin_write(self.session)
+            now = utcnow()
+            record = await self.keys.get(idempotency.scope, idempotency.key)
+            if record is not None and record.expires_at > now:
+                try:
+                    return self._replay(record, idempotency)
+                finally:
+                    await self.session.rollback()
+            if record is not None:
+                await self.keys.remove(record)
+            record = IdempotencyRecord(
+                scope=idempotency.scope,
+                key=idempotency.key,
+                fingerprint=idempotency.fingerprint,
+                status_code=201,
+                body="",
+                created_at=now,
+                expires_at=now + idempotency.ttl,
+            )
+            try:
+                await self.keys.add(record)
+            except IntegrityError:
+                await self.session.rollback()
+                continue
+            product = await self._insert(data)
+            record.body = product.model_dump_json()
+            await self.session.commit()
+            logger.info("created product %s (%s) for a new key", product.id, product.slug)
+            return Created(product=product)
+        raise ConcurrentUpdateError(
+            "Concurrent requests kept racing for this Idempotency-Key; retry the request."
+        )
+
+    async def _insert(self, data: ProductCreate) -> ProductOut:
+        values = data.to_values()
         values["slug"] = data.slug or await self._free_slug(data.title)
         product = await self.products.add(Product(**values))
-        await self.session.commit()
-        logger.info("created product %s (%s)", product.id, product.slug)
         return ProductOut.model_validate(product)
+
+    @staticmethod
+    def _replay(record: IdempotencyRecord, idempotency: IdempotencyKey) -> Created:
+        if record.fingerprint != idempotency.fingerprint:
+            raise InvalidInputError(
+                "This Idempotency-Key was already used for a different request; send a new "
+                "key for a new product, or resend the first request unchanged.",
+                field=IDEMPOTENCY_HEADER,
+            )
+        return Created(product=ProductOut.model_validate_json(record.body), replayed=True)
+
+    async def purge_expired_keys(self) -> int:
+        """Forget idempotency keys past their expiry; return how many."""
+        await begin_write(self.session)
+        count = await self.keys.purge_expired(utcnow())
+        await self.session.commit()
+        return count
 
     async def update(
         self, product_id: int, data: ProductUpdate, *, if_match: IfMatch = None
