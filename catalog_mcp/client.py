@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +14,11 @@ import httpx
 logger = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
+
+# Reads and keyed creates are resent after a dropped connection: a read changes nothing, and
+# a create carries an Idempotency-Key, so the API answers a resend with the first result.
+RETRY_ATTEMPTS = 3
+RETRY_BACKOFF = 0.2
 
 
 class CatalogError(Exception):
@@ -77,17 +83,29 @@ class CatalogClient:
         """List categories with counts."""
         return await self._request("GET", "/api/categories", params=params)
 
-    async def create_product(self, body: JSON) -> JSON:
-        """Create a product."""
-        return await self._request("POST", "/api/products", json=body)
+    async def create_product(self, body: JSON, *, idempotency_key: str | None = None) -> JSON:
+        """Create a product once, even when a lost response makes this client send it again."""
+        key = idempotency_key or str(uuid.uuid4())
+        return await self._request(
+            "POST", "/api/products", json=body, headers={"Idempotency-Key": key}, retry=True
+        )
 
-    async def update_product(self, product_id: int, body: JSON) -> JSON:
-        """Change some fields of a product."""
-        return await self._request("PATCH", f"/api/products/{product_id}", json=body)
+    async def update_product(
+        self, product_id: int, body: JSON, *, if_version: int | None = None
+    ) -> JSON:
+        """Change some fields of a product, optionally only if it is still at if_version."""
+        return await self._request(
+            "PATCH",
+            f"/api/products/{product_id}",
+            json=body,
+            headers=_if_match(product_id, if_version),
+        )
 
-    async def delete_product(self, product_id: int) -> None:
-        """Delete a product."""
-        await self._request("DELETE", f"/api/products/{product_id}")
+    async def delete_product(self, product_id: int, *, if_version: int | None = None) -> None:
+        """Delete a product, optionally only if it is still at if_version."""
+        await self._request(
+            "DELETE", f"/api/products/{product_id}", headers=_if_match(product_id, if_version)
+        )
 
     async def describe_product(self, product_id: int, *, save: bool) -> JSON:
         """Generate AI copy for a stored product, optionally saving it."""
@@ -111,15 +129,37 @@ class CatalogClient:
         *,
         params: JSON | None = None,
         json: JSON | None = None,
+        headers: dict[str, str] | None = None,
         deadline: float | None = None,
+        retry: bool | None = None,
     ) -> JSON:
+        """Send one call; a safe one is resent after a dropped connection, within the deadline."""
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         limit = deadline or self.total_timeout
+        attempts = RETRY_ATTEMPTS if (method == "GET" if retry is None else retry) else 1
         try:
             async with asyncio.timeout(limit):
-                response = await self.http.request(
-                    method, path, params=query, json=json, timeout=_timeout_for(self.http, limit)
-                )
+                for attempt in range(1, attempts + 1):
+                    try:
+                        response = await self.http.request(
+                            method,
+                            path,
+                            params=query,
+                            json=json,
+                            headers=headers,
+                            timeout=_timeout_for(self.http, limit),
+                        )
+                        break
+                    except (httpx.TimeoutException, httpx.UnsupportedProtocol):
+                        raise
+                    except httpx.TransportError as error:
+                        if attempt == attempts:
+                            raise
+                        logger.warning(
+                            "%s %s failed (%s); retrying, attempt %d of %d",
+                            method, path, type(error).__name__, attempt + 1, attempts,
+                        )  # fmt: skip
+                        await asyncio.sleep(RETRY_BACKOFF * attempt)
         except TimeoutError as error:
             raise CatalogUnavailableError(
                 f"The catalog API at {self.display_url} did not answer within "
@@ -135,6 +175,11 @@ class CatalogClient:
                 f"({type(error).__name__}: {error}). Check that it is running."
             ) from error
         return _decode(response)
+
+
+def _if_match(product_id: int, version: int | None) -> dict[str, str] | None:
+    """Return the If-Match header naming one version of a product (the API's ETag form)."""
+    return None if version is None else {"If-Match": f'"{product_id}.{version}"'}
 
 
 def _decode(response: httpx.Response) -> JSON:

@@ -113,6 +113,25 @@ OptionalPriceMinor = Annotated[int | None, Field(**_PRICE)]
 OptionalCurrency = Annotated[str | None, Field(**_CURRENCY)]
 OptionalDescription = Annotated[str | None, Field(**_DESCRIPTION)]
 OptionalSlug = Annotated[str | None, Field(**_SLUG)]
+IdempotencyKey = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[!-~]+$",
+        description="Optional. If a create failed or timed out and you retry it, pass the same "
+        "value both times (e.g. a UUID) so the product cannot be created twice. Leave it out "
+        "otherwise; this server makes one per call.",
+    ),
+]
+IfVersion = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        description="Optional. The product's version from your last read: the change only "
+        "happens if nobody changed the product since (otherwise HTTP 412: read it again).",
+    ),
+]
 OptionalTags = Annotated[list[str] | None, Field(**_TAGS)]
 OptionalStock = Annotated[int | None, Field(**_STOCK)]
 OptionalStatus = Annotated[Status | None, Field(**_STATUS)]
@@ -317,7 +336,8 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
             "Add a product to the catalog. Needs title, category, price_minor (integer minor "
             "units: 1999 with USD is $19.99) and currency. The slug is derived from the title "
             "when omitted; an explicit slug that is taken fails with HTTP 409 (pick another). "
-            "New products are drafts unless status is 'active'. Returns the stored product."
+            "New products are drafts unless status is 'active'. Returns the stored product. "
+            "Safe to retry with the same idempotency_key: it is never created twice."
         ),
         annotations=ToolAnnotations(
             read_only_hint=False,
@@ -341,6 +361,7 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
         attributes: OptionalAttributes = None,
         image_urls: OptionalImages = None,
         seo_keywords: OptionalKeywords = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Annotated[CallToolResult, Product]:
         body = _filters(
             title=title, category=category, price_minor=price_minor, currency=currency,
@@ -349,7 +370,8 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
             seo_keywords=seo_keywords,
         )  # fmt: skip
         with _tool_errors():
-            return data_result(Product.from_api(await state.client.create_product(body)))
+            created = await state.client.create_product(body, idempotency_key=idempotency_key)
+            return data_result(Product.from_api(created))
 
     @server.tool(
         name="update_product",
@@ -378,6 +400,7 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
         attributes: OptionalAttributes = None,
         image_urls: OptionalImages = None,
         seo_keywords: OptionalKeywords = None,
+        if_version: IfVersion = None,
     ) -> Annotated[CallToolResult, Product]:
         body = _filters(
             title=title, category=category, price_minor=price_minor, currency=currency,
@@ -388,7 +411,8 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
         if not body:
             raise ToolError("Nothing to change: give at least one field besides id.")
         with _tool_errors():
-            return data_result(Product.from_api(await state.client.update_product(id, body)))
+            updated = await state.client.update_product(id, body, if_version=if_version)
+            return data_result(Product.from_api(updated))
 
     @server.tool(
         name="delete_product",
@@ -401,9 +425,9 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
             read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
         ),
     )
-    async def delete_product(id: ProductId) -> Deleted:
+    async def delete_product(id: ProductId, if_version: IfVersion = None) -> Deleted:
         with _tool_errors():
-            await state.client.delete_product(id)
+            await state.client.delete_product(id, if_version=if_version)
         return Deleted(deleted=True, id=id)
 
 
