@@ -9,6 +9,7 @@ SLUG_MAX_LENGTH = 120
 _NON_SLUG = re.compile(r"[^\w]+|_+")
 _WORD = re.compile(r"[^\W_]+")
 _CONTROL_CATEGORIES = {"Cc", "Cf", "Co", "Cs"}
+_MARK_CATEGORIES = {"Mn", "Mc", "Me"}
 
 
 def slugify(value: str) -> str:
@@ -32,15 +33,37 @@ def strip_control(value: str, *, keep_newlines: bool = False) -> str:
 
 
 def clean_line(value: str) -> str:
-    """Normalise a one-line text: NFC, no control characters, collapsed spaces."""
-    return " ".join(strip_control(unicodedata.normalize("NFC", value)).split())
+    """Normalise a one-line text: NFC, line breaks and tabs as spaces, no control characters."""
+    # Split on whitespace before stripping controls, or 'Trail\tRunner' would become one word.
+    spaced = " ".join(unicodedata.normalize("NFC", value).split())
+    return " ".join(strip_control(spaced).split())
 
 
 def clean_block(value: str) -> str:
-    """Normalise a multi-line text: NFC, no control characters, trimmed."""
-    return strip_control(unicodedata.normalize("NFC", value), keep_newlines=True).strip()
+    """Normalise a multi-line text: NFC, LF line breaks, no control characters, trimmed."""
+    # CR, VT, U+2028... end lines too; stripped as controls they would glue lines together.
+    lines = "\n".join(unicodedata.normalize("NFC", value).splitlines())
+    return strip_control(lines, keep_newlines=True).strip()
 
 
 def search_words(query: str, *, max_words: int = 32) -> list[str]:
-    """Split a search query into plain words; every operator or wildcard is dropped."""
-    return _WORD.findall(unicodedata.normalize("NFKC", query).casefold())[:max_words]
+    """Split a query into plain words (letters, digits and their marks); operators are dropped."""
+    # Cleaned like stored text first, so that 'tra\u200bil' finds 'trail' and 'a\tb' is two words.
+    text = unicodedata.normalize("NFKC", clean_line(query)).casefold()
+    if text.isascii():  # the common case, split in C
+        return _WORD.findall(text)[:max_words]
+    # Combining marks belong to their word ('हिन्दी', 'مَرحَبا', Thai): the indexes keep them.
+    words: list[str] = []
+    start = -1
+    for index, ch in enumerate(text):
+        if ch.isalnum() or (start >= 0 and unicodedata.category(ch) in _MARK_CATEGORIES):
+            if start < 0:
+                start = index
+        elif start >= 0:
+            words.append(text[start:index])
+            start = -1
+            if len(words) == max_words:
+                return words
+    if start >= 0:
+        words.append(text[start:])
+    return words[:max_words]
