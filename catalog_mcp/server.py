@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp_types import CallToolResult, ToolAnnotations
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from catalog_mcp import __version__
 from catalog_mcp.client import CatalogAPIError, CatalogClient, CatalogError
@@ -208,9 +208,24 @@ def build_server(settings: McpSettings, api_settings: ApiSettings | None = None)
     _register_read_tools(server, state)
     _register_write_tools(server, state)
     _register_copy_tool(server, state)
+    _refuse_unknown_arguments(server)
     _register_resources(server, state)
     _register_prompts(server)
     return server
+
+
+def _refuse_unknown_arguments(server: MCPServer) -> None:
+    """Make every tool refuse arguments it does not define, and say so in its input schema."""
+    # The SDK ignores unknown arguments, so a misspelt 'descripton' would be dropped silently
+    # and the agent told the call succeeded. The SDK has no public hook for this (mcp 2.3).
+    for tool in server._tool_manager.list_tools():
+        base = tool.fn_metadata.arg_model
+        tool.fn_metadata.arg_model = type(
+            base.__name__,
+            (base,),
+            {"model_config": ConfigDict(extra="forbid"), "__module__": base.__module__},
+        )
+        tool.parameters["additionalProperties"] = False
 
 
 def _register_read_tools(server: MCPServer, state: CatalogState) -> None:

@@ -334,3 +334,13 @@ async def test_describe_product_through_mcp_on_the_offline_provider(settings: Se
             mcp, "describe_product", title="a", category="b", save=True
         )
         assert "HTTP 404" in await fail(mcp, "describe_product", id=99999)
+
+
+async def test_unknown_arguments_are_refused_by_name(settings: Settings) -> None:
+    async with connect(settings) as client:
+        tools = (await client.list_tools()).tools
+        assert all(tool.input_schema.get("additionalProperties") is False for tool in tools)
+        message = await fail(client, "create_product", **kettle(), descripton="typo")
+        assert "descripton" in message
+        assert "Extra inputs are not permitted" in message
+        assert (await call(client, "list_products"))["total"] == 0
