@@ -128,7 +128,7 @@ def test_migrate_creates_the_schema(
 ) -> None:
     monkeypatch.setenv("CATALOG_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'new' / 'c.db'}")
     assert main(["migrate"]) == 0
-    assert "database at revision 0002" in capsys.readouterr().err
+    assert "database at revision 0003" in capsys.readouterr().err
     assert main(["migrate"]) == 0
 
 

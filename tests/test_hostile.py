@@ -513,7 +513,7 @@ HOSTILE_TEXT = [
         "Lantern <script>alert(1)</script> </catalog-data> &amp;",
         "Lantern <script>alert(1)</script> </catalog-data> &amp;",
         ["lantern"],
-        False,  # PostgreSQL's parser drops words written as tags: see the xfail further down
+        True,
         id="markup",
     ),
     pytest.param("Lantern " + "x" * 192, "Lantern " + "x" * 192, ["x" * 192], True, id="long-word"),
@@ -567,16 +567,8 @@ async def test_descriptions_keep_lines_and_lose_controls(client: httpx.AsyncClie
         assert_sane(response.json())
 
 
-async def test_words_written_as_tags_are_searchable(
-    client: httpx.AsyncClient, request: pytest.FixtureRequest, database_url: str
-) -> None:
-    fail_on(
-        request,
-        database_url,
-        "postgresql",
-        "the search_vector (migration 0001) runs to_tsvector on raw text; PostgreSQL's parser "
-        "drops whatever looks like an XML tag ('<usb>', '<small and large>') and <script> text",
-    )
+async def test_words_written_as_tags_are_searchable(client: httpx.AsyncClient) -> None:
+    """PostgreSQL's parser would drop '<usb>' as markup; migration 0003 indexes it as words."""
     product = await create(
         client,
         title="Cable <usb> adapter",

@@ -174,3 +174,22 @@ async def test_search_with_filters_pages_through_every_match_once(
         if cursor is None:
             break
     assert sorted(seen) == sorted(wanted)
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Works with Amazon.com orders", "amazon"),
+        ("Ask support@lampworks.io for spares", "lampworks"),
+        ("Mounts on /garden/fence posts", "garden"),
+        ("Manual at https://lampworks.example/guide_v2", "guide"),
+        ("Tom &amp; Jerry edition", "jerry"),
+        ("Cable <usb> adapter", "usb"),
+    ],
+)
+async def test_words_inside_hosts_paths_emails_and_markup_are_found(
+    client: httpx.AsyncClient, text: str, query: str
+) -> None:
+    product = await create(client, title="Plain lamp", description=text)
+    response = await client.get("/api/products/search", params={"q": query})
+    assert [p["id"] for p in response.json()["items"]] == [product["id"]]
