@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog_api.config import Settings
 
 WRITE_OPTION = "catalog_write"
+WRITE_TURN = "catalog_write_turn"
+
+
+class _WriteQueue:
+    """The writers of one SQLite engine, served one at a time in arrival order."""
+
+    def __init__(self) -> None:
+        self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+        self._locks = WeakKeyDictionary()
+
+    def lock(self) -> asyncio.Lock:
+        """Return the lock of the running event loop (an asyncio.Lock serves one loop)."""
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+
+# SQLite's busy handler retries a locked BEGIN IMMEDIATE after sleeps of up to 100 ms, so a
+# newcomer often beats a writer that has waited for seconds, and under load some writers
+# wait past busy_timeout and fail with "database is locked" (a 500). Waiting holds a pooled
+# connection too, which reads then lack. So a write transaction first queues here, in
+# arrival order and without a connection, and asks SQLite for the lock only when no other
+# write transaction of this process holds it; busy_timeout is left for other processes.
+_WRITE_QUEUES: WeakKeyDictionary[Engine, _WriteQueue] = WeakKeyDictionary()
 
 
 def _json_dumps(value: Any) -> str:
@@ -74,6 +103,8 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         if driver is not None and driver.in_transaction:
             dbapi_connection.rollback()
 
+    _WRITE_QUEUES[engine.sync_engine] = _WriteQueue()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # A deferred read-then-write transaction fails at once with "database is
@@ -86,12 +117,49 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
+class _Session(Session):
+    """A session that gives up its turn to write when its outermost transaction ends."""
+
+
+@event.listens_for(_Session, "after_transaction_end")
+def _end_write_turn(session: Session, transaction: SessionTransaction) -> None:
+    # Fires after commit, rollback or close has returned the connection to the pool.
+    if transaction.parent is None:
+        turn: asyncio.Lock | None = session.info.pop(WRITE_TURN, None)
+        if turn is not None:
+            turn.release()
+
+
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Create the session factory used for every unit of work."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(
+        engine, sync_session_class=_Session, expire_on_commit=False, autoflush=False
+    )
+
+
+def _write_queue(session: AsyncSession) -> _WriteQueue | None:
+    """Return the queue of the session's SQLite engine, or None (PostgreSQL, foreign sessions)."""
+    if not isinstance(session.sync_session, _Session):
+        return None
+    bind = session.sync_session.get_bind()
+    return _WRITE_QUEUES.get(bind) if isinstance(bind, Engine) else None
 
 
 async def begin_write(session: AsyncSession) -> None:
     """Start the session's transaction as a write transaction (BEGIN IMMEDIATE on SQLite)."""
-    if not session.in_transaction():
+    if session.in_transaction():
+        return
+    queue = _write_queue(session)
+    if queue is None:
         await session.connection(execution_options={WRITE_OPTION: True})
+        return
+    turn = queue.lock()
+    await turn.acquire()
+    session.info[WRITE_TURN] = turn
+    try:
+        await session.connection(execution_options={WRITE_OPTION: True})
+    except BaseException:
+        # Had no transaction begun, no transaction end would give the turn back.
+        if not session.in_transaction() and session.info.pop(WRITE_TURN, None) is turn:
+            turn.release()
+        raise

@@ -9,9 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.util import free_port, wait_until_up
+from bench.util import free_port, sqlite_url, wait_until_up
 
-__all__ = ["BIN", "clean_env", "command", "free_port", "running", "wait_until_up"]
+__all__ = [
+    "BIN",
+    "clean_env",
+    "command",
+    "free_port",
+    "running",
+    "sqlite_url",
+    "wait_until_up",
+]
 
 BIN = Path(sys.executable).parent
 
