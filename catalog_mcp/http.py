@@ -96,5 +96,6 @@ def serve_http(
         host=bind,
         port=bind_port,
         log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=10,
+        # uvicorn annotates int but hands the value to asyncio.wait_for, which takes float.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # type: ignore[arg-type]
     )
