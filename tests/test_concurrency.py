@@ -43,7 +43,6 @@ async def test_concurrent_patches_keep_every_version(client: httpx.AsyncClient) 
         return response.status_code
 
     statuses = Counter(await asyncio.gather(*(bump(i) for i in range(20))))
-    assert set(statuses) <= {200, 409}
-    assert statuses[200] >= 1
+    assert statuses == {200: 20}  # without If-Match, writers take turns: none fails as stale
     final = (await client.get(f"/api/products/{product_id}")).json()
-    assert final["version"] == 1 + statuses[200]
+    assert final["version"] == 21

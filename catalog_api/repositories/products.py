@@ -90,9 +90,11 @@ class ProductRepository:
         self.dialect = dialect
         self._search: SearchDialect = search_dialect(dialect)
 
-    async def get(self, product_id: int) -> Product | None:
-        """Return the product with this id."""
-        return await self.session.get(Product, product_id)
+    async def get(self, product_id: int, *, for_update: bool = False) -> Product | None:
+        """Return the product with this id; for_update locks its row until the transaction ends."""
+        # SQLite serialises writers already and renders no FOR UPDATE; PostgreSQL needs the
+        # lock, or two concurrent PATCHes both read version n and one fails as stale.
+        return await self.session.get(Product, product_id, with_for_update=for_update)
 
     async def existing_slugs(self, slugs: Sequence[str]) -> set[str]:
         """Return which of the slugs are taken."""

@@ -272,15 +272,15 @@ class ProductService:
         rows = await self.products.categories(status)
         return CategoryList(items=[CategoryCount(category=c, count=n) for c, n in rows])
 
-    async def _get_or_404(self, product_id: int) -> Product:
-        product = await self.products.get(product_id)
+    async def _get_or_404(self, product_id: int, *, for_update: bool = False) -> Product:
+        product = await self.products.get(product_id, for_update=for_update)
         if product is None:
             raise ProductNotFoundError(f"No product has id {product_id}.")
         return product
 
     async def _get_for_write(self, product_id: int, if_match: IfMatch) -> Product:
-        """Load a product inside the write transaction and check If-Match against it."""
-        product = await self._get_or_404(product_id)
+        """Lock a product inside the write transaction and check If-Match against it."""
+        product = await self._get_or_404(product_id, for_update=True)
         if if_match is not None:
             current = f'"{product.id}.{product.version}"'
             if "*" not in if_match and current not in if_match:
