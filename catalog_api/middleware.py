@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -46,7 +47,7 @@ class BodyTooLargeError(HTTPException):
 
 
 async def _send_json(
-    send: Send, status: int, body: dict[str, object], header: tuple[bytes, bytes]
+    send: Send, status: int, body: dict[str, object], *headers: tuple[bytes, bytes]
 ) -> None:
     payload = json.dumps(body).encode()
     await send(
@@ -56,7 +57,7 @@ async def _send_json(
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(payload)).encode()),
-                header,
+                *headers,
             ],
         }
     )
@@ -106,6 +107,23 @@ class RequestContextMiddleware:
             receive = _capped(receive, limit)
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            # The server cancels what still runs when its shutdown grace period ends: answer
+            # 503 with Retry-After (a retry goes to the next instance) instead of a bare 500.
+            if not started:
+                body = {
+                    "type": PROBLEM_BASE + "shutting-down",
+                    "title": "Shutting down",
+                    "status": 503,
+                    "detail": "The server stopped before this request finished; it may or may "
+                    "not have taken effect. Retry it (a create with an Idempotency-Key is safe "
+                    "to retry).",
+                    "instance": scope.get("path", ""),
+                    "request_id": request_id,
+                }
+                closing = (b"connection", b"close")
+                await _send_json(send, 503, body, header, closing, (b"retry-after", b"1"))
+            raise
         except Exception:  # the one deliberate catch-all: log it, reveal nothing
             logger.exception(
                 "unhandled error on %s %s (request_id=%s)",

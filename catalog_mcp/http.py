@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -12,7 +13,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog_mcp.config import McpSettings
 
@@ -58,6 +59,42 @@ async def _healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+class ShutdownAnswerMiddleware:
+    """Answer 503 to a request the server cancels at the end of its shutdown grace period."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request; if it is cancelled before answering, send 503 and Retry-After."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except asyncio.CancelledError:
+            if not started:
+                body = json.dumps(
+                    {"error": "The server stopped before this request finished; retry it."}
+                ).encode()
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                    (b"retry-after", b"1"),
+                ]
+                await send({"type": "http.response.start", "status": 503, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+            raise
+
+
 def build_http_app(server: MCPServer, settings: McpSettings, *, host: str) -> ASGIApp:
     """Build the ASGI app serving MCP at /mcp (stateless, so replicas can share a balancer)."""
 
@@ -79,8 +116,10 @@ def build_http_app(server: MCPServer, settings: McpSettings, *, host: str) -> AS
             logger.warning(
                 "serving MCP on %s without CATALOG_MCP_TOKEN: anyone who reaches it can write", host
             )
-        return app
-    return BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
+        return ShutdownAnswerMiddleware(app)
+    return ShutdownAnswerMiddleware(
+        BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
+    )
 
 
 def serve_http(
