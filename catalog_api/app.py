@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -21,6 +22,7 @@ from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
 from catalog_api.ratelimit import RateLimiter
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
+from catalog_api.routes.params import document_page_size
 from catalog_api.services.queries import ProductQueries
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+
+    def openapi() -> dict[str, Any]:
+        return document_page_size(FastAPI.openapi(app), settings.max_page_size)
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(products.router)
     products.add_fast_routes(app)
     app.include_router(catalog.router)

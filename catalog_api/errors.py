@@ -11,11 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://catalog-mcp.dev/problems/"
+ALLOW_CANDIDATES = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class DomainError(Exception):
@@ -217,15 +219,42 @@ async def _request_validation_error(request: Request, exc: Exception) -> JSONRes
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Return the methods some route serves on the request's path, for a 405's Allow."""
+    # Starlette names only the methods of the first route on the path, but one path can be
+    # served by several routes (GET and POST /api/products, the fast GET by id).
+    allowed = []
+    for method in ALLOW_CANDIDATES:
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+            "query_string": b"",
+        }
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers a body that is not UTF-8 with a bare 400 but malformed JSON with
+        # 422 json_invalid; JSON is UTF-8 (RFC 8259), so both are the same documented error.
+        invalid = {"type": "json_invalid", "loc": ("body",), "msg": "JSON must be UTF-8 text"}
+        return await _request_validation_error(request, RequestValidationError([invalid]))
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     return problem_response(
         status=exc.status_code,
         code=f"http-{exc.status_code}",
         title=str(exc.detail) if exc.detail else "Error",
         detail=str(exc.detail),
         request=request,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 

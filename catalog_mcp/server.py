@@ -35,6 +35,8 @@ change the catalog. Prices are integers in the currency's minor unit (1999 USD =
 $19.99). Lists return one page at a time: `total` says how many match and
 `next_cursor` fetches the next page. {UNTRUSTED}"""
 
+MAX_PRODUCT_ID = 2**31 - 1  # the API's id range (a 32-bit column on PostgreSQL)
+
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
@@ -48,7 +50,7 @@ Query = Annotated[
         "No operators or wildcards.",
     ),
 ]
-ProductId = Annotated[int, Field(ge=1, le=2**63 - 1, description="Numeric product id.")]
+ProductId = Annotated[int, Field(ge=1, le=MAX_PRODUCT_ID, description="Numeric product id.")]
 CategoryFilter = Annotated[
     str | None, Field(max_length=100, description="Only this category, e.g. 'kitchen'.")
 ]
@@ -312,7 +314,7 @@ def _register_read_tools(server: MCPServer, state: CatalogState) -> None:
         annotations=READ_ONLY,
     )
     async def get_product(
-        id: Annotated[int | None, Field(ge=1, le=2**63 - 1, description="Product id.")] = None,
+        id: Annotated[int | None, Field(ge=1, le=MAX_PRODUCT_ID, description="Product id.")] = None,
         slug: Annotated[
             str | None, Field(min_length=1, max_length=200, description="Slug.")
         ] = None,
@@ -465,7 +467,7 @@ def _register_copy_tool(server: MCPServer, state: CatalogState) -> None:
     )
     async def describe_product(
         id: Annotated[
-            int | None, Field(ge=1, le=2**63 - 1, description="Stored product to describe.")
+            int | None, Field(ge=1, le=MAX_PRODUCT_ID, description="Stored product to describe.")
         ] = None,
         save: Annotated[bool, Field(description="With id: write the copy to the product.")] = False,
         title: OptionalTitle = None,

@@ -6,6 +6,9 @@ import json
 
 from catalog_api.llm.base import ProductFacts, Prompt, ProviderError
 
+# Appended last so that even a product with one-character fields gets the 5 keywords required.
+GENERIC_KEYWORDS = ("online shopping", "best deals", "new arrivals", "top rated", "gift ideas")
+
 
 def _join(words: list[str]) -> str:
     if len(words) <= 1:
@@ -47,6 +50,7 @@ def offline_copy(facts: ProductFacts) -> dict[str, object]:
         f"best {noun}",
         f"{category} deals",
         f"{noun} gift ideas",
+        *GENERIC_KEYWORDS,
     ]
     return {"description": description, "keywords": candidates}
 

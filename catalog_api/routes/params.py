@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 
+from catalog_api.config import MAX_PAGE_SIZE_LIMIT
 from catalog_api.deps import SettingsDep
 from catalog_api.models import ProductStatus
 from catalog_api.repositories import ProductFilters
@@ -70,6 +71,8 @@ async def page_limit(
         int | None,
         Query(
             ge=1,
+            # The cap no setting can raise; page_limit refuses what is above the configured one.
+            json_schema_extra={"maximum": MAX_PAGE_SIZE_LIMIT},
             description=(
                 "Page size: default 20, at most 100 (CATALOG_DEFAULT_PAGE_SIZE and "
                 "CATALOG_MAX_PAGE_SIZE change them); a larger value is refused, not clamped."
@@ -94,6 +97,19 @@ async def page_limit(
 
 
 LimitDep = Annotated[int, Depends(page_limit)]
+
+
+def document_page_size(openapi: dict[str, Any], max_page_size: int) -> dict[str, Any]:
+    """Give every `limit` parameter of an OpenAPI document the configured cap as its maximum."""
+    # Query() is fixed when the routes are built; the cap is a setting of each app.
+    for path_item in openapi.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") == "limit":
+                    parameter["schema"]["maximum"] = max_page_size
+    return openapi
+
+
 CursorParam = Annotated[
     str | None,
     Query(

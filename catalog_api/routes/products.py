@@ -104,7 +104,8 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api/products", tags=["products"])
 
-MAX_ID = 2**63 - 1
+# products.id is a 32-bit INTEGER on PostgreSQL; a larger id would fail in the driver.
+MAX_ID = 2**31 - 1
 ProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric product id.")]
 
 
@@ -159,7 +160,7 @@ async def get_product_by_slug(
     return json_response(await queries.get_by_slug(slug))
 
 
-@router.get("/{product_id}", response_model=ProductOut, responses=NOT_FOUND)
+@router.get("/{product_id:int}", response_model=ProductOut, responses=NOT_FOUND)
 async def get_product(queries: ProductQueriesDep, product_id: ProductId) -> Response:
     """Get a product by id."""
     return json_response(await queries.get(product_id))
@@ -226,7 +227,7 @@ async def create_product(
 
 
 @router.patch(
-    "/{product_id}",
+    "/{product_id:int}",
     response_model=ProductOut,
     dependencies=[WriteAccess, WriteLimit],
     responses={**WRITE, **NOT_FOUND, **CONFLICT},
@@ -239,7 +240,7 @@ async def update_product(
 
 
 @router.put(
-    "/{product_id}",
+    "/{product_id:int}",
     response_model=ProductOut,
     dependencies=[WriteAccess, WriteLimit],
     responses={**WRITE, **NOT_FOUND, **CONFLICT},
@@ -252,7 +253,7 @@ async def replace_product(
 
 
 @router.delete(
-    "/{product_id}",
+    "/{product_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[WriteAccess, WriteLimit],
     responses={**WRITE, **NOT_FOUND, 412: CONFLICT[412]},
