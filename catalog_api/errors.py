@@ -159,7 +159,8 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        # scope["path"], not request.url, which decodes a raw query that may not be UTF-8.
+        "instance": request.scope.get("path", ""),
     }
     request_id = getattr(request.state, "request_id", None)
     if request_id:

@@ -30,6 +30,9 @@ from catalog_api.models import ProductStatus
 from catalog_api.text import SLUG_MAX_LENGTH, clean_block, clean_line, slugify
 
 MAX_PRICE_MINOR = 2**53 - 1
+ATTRIBUTE_KEY_MAX = 64
+ATTRIBUTE_VALUE_MAX = 500
+NORMALISED = "once normalised (NFC, lowercase where stored so)"
 # Categories of the characters clean_line may drop (whitespace, controls, format, private use).
 _MAYBE_HIDDEN = {"Cc", "Cf", "Co", "Zs", "Zl", "Zp"}
 
@@ -148,13 +151,32 @@ def _currency(value: str) -> str:
     return code
 
 
+def _within(limit: int) -> AfterValidator:
+    """Check a length again after cleaning: NFC and casefolding can lengthen text ('ß' to 'ss')."""
+
+    def check(value: str) -> str:
+        _check_length(value, limit)
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_length(value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValueError(f"must be at most {limit} characters {NORMALISED}; this is {len(value)}")
+
+
 def _attributes(value: dict[str, str]) -> dict[str, str]:
-    cleaned = {}
+    cleaned: dict[str, str] = {}
     for key, item in value.items():
         name = clean_line(key)
         if not name:
             raise ValueError("attribute names must contain visible characters")
+        if name in cleaned:
+            raise ValueError(f"two attribute names are both {name!r} once invisible characters go")
+        _check_length(name, ATTRIBUTE_KEY_MAX)
         cleaned[name] = clean_line(item)
+        _check_length(cleaned[name], ATTRIBUTE_VALUE_MAX)
     return cleaned
 
 
@@ -163,6 +185,7 @@ Title = Annotated[
     StringConstraints(max_length=200),
     VISIBLE,
     AfterValidator(_non_empty_line),
+    _within(200),
     Field(description="Product name shown to shoppers.", examples=["Trail Runner 2 Shoes"]),
 ]
 Slug = Annotated[
@@ -181,6 +204,7 @@ Description = Annotated[
     str,
     StringConstraints(max_length=5000),
     AfterValidator(clean_block),
+    _within(5000),
     Field(description="Long description; plain text, newlines kept."),
 ]
 Category = Annotated[
@@ -189,9 +213,10 @@ Category = Annotated[
     VISIBLE,
     AfterValidator(_non_empty_line),
     AfterValidator(str.casefold),
+    _within(100),
     Field(description="Category name, stored lowercase.", examples=["footwear"]),
 ]
-Tag = Annotated[str, StringConstraints(max_length=50), VISIBLE, AfterValidator(_tag)]
+Tag = Annotated[str, StringConstraints(max_length=50), VISIBLE, AfterValidator(_tag), _within(50)]
 Tags = Annotated[
     list[Tag],
     Field(max_length=30, description="Lowercase tags, deduplicated.", examples=[["running"]]),
@@ -216,8 +241,8 @@ Currency = Annotated[
 StockQuantity = Annotated[
     int, Field(ge=0, le=2**31 - 1, description="Units in stock.", examples=[25])
 ]
-AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-AttributeValue = Annotated[str, StringConstraints(max_length=500)]
+AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=ATTRIBUTE_KEY_MAX)]
+AttributeValue = Annotated[str, StringConstraints(max_length=ATTRIBUTE_VALUE_MAX)]
 Attributes = Annotated[
     dict[AttributeKey, AttributeValue],
     _Documented("not", _not_only_hidden, of_keys=True),
@@ -230,7 +255,9 @@ ImageUrls = Annotated[
     list[Annotated[HttpUrl, UrlConstraints(max_length=2000)]],
     Field(max_length=20, description="Absolute http(s) image URLs."),
 ]
-Keyword = Annotated[str, StringConstraints(max_length=100), VISIBLE, AfterValidator(_tag)]
+Keyword = Annotated[
+    str, StringConstraints(max_length=100), VISIBLE, AfterValidator(_tag), _within(100)
+]
 Keywords = Annotated[
     list[Keyword],
     Field(max_length=30, description="SEO keywords, lowercase, deduplicated."),

@@ -7,7 +7,7 @@ bidi, zero-width), private-use (Co) and surrogate (Cs) characters are stripped e
 ignores every operator, quote and wildcard and matches the plain words of the query.
 
 Cases come in parametrised groups (one fresh database per group) to keep the file fast; every
-assertion names the case it checks. Known bugs outside catalog_api/text.py are strict xfails.
+assertion names the case it checks.
 """
 
 from __future__ import annotations
@@ -39,12 +39,6 @@ FINDS, NOTHING, EITHER = "finds", "nothing", "either"
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def fail_on(request: pytest.FixtureRequest, database_url: str, dialect: str, reason: str) -> None:
-    """Mark this test a known, strict failure on one database until the bug is fixed."""
-    if database_url.startswith(dialect):
-        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason))
 
 
 def assert_not_5xx(response: httpx.Response, case: object = None) -> None:
@@ -340,17 +334,8 @@ RAW_QUERIES: dict[str, list[tuple[bytes, int]]] = {
 
 @pytest.mark.parametrize("group", RAW_QUERIES)
 async def test_raw_invalid_utf8_in_the_url_query(
-    app: FastAPI, client: httpx.AsyncClient, request: pytest.FixtureRequest, group: str
+    app: FastAPI, client: httpx.AsyncClient, group: str
 ) -> None:
-    if group == "refused":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="errors.py problem_response reads request.url, which decodes the raw "
-                "query as strict UTF-8: UnicodeDecodeError, so every 4xx becomes a 500",
-            )
-        )
     await create(client)
     for query, status in RAW_QUERIES[group]:
         for path in ("/api/products/search", "/api/products"):
@@ -386,18 +371,8 @@ FILTERS: dict[str, list[tuple[str, str]]] = {
 
 
 @pytest.mark.parametrize("group", FILTERS)
-async def test_hostile_filter_values(
-    client: httpx.AsyncClient, request: pytest.FixtureRequest, database_url: str, group: str
-) -> None:
+async def test_hostile_filter_values(client: httpx.AsyncClient, group: str) -> None:
     """Filters on list and search answer 200 or a 422 naming the parameter."""
-    if group == "currency-nul":
-        fail_on(
-            request,
-            database_url,
-            "postgresql",
-            "routes/params.py product_filters passes a NUL in `currency` on to PostgreSQL, "
-            "which refuses it (CharacterNotInRepertoireError): 500",
-        )
     product = await create(client)
     for name, value in FILTERS[group]:
         for path in ("/api/products", "/api/products/search"):
@@ -669,18 +644,14 @@ async def test_invisible_attribute_names_are_refused(client: httpx.AsyncClient) 
     assert await count_products(client) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="schemas.py _attributes: names equal once cleaned are merged silently, losing a value",
-)
 async def test_attribute_names_equal_once_cleaned_are_not_merged_silently(
     client: httpx.AsyncClient,
 ) -> None:
     response = await client.post(
         "/api/products", json=product_body(attributes={"color": "red", "colo\u200br": "blue"})
     )
-    assert response.status_code == 422 or len(response.json()["attributes"]) == 2, response.text
+    assert error_fields(response) == ["attributes"]
+    assert "'color'" in response.json()["errors"][0]["message"]
 
 
 # --- lengths -------------------------------------------------------------------------------------
@@ -748,16 +719,11 @@ async def test_every_field_at_its_cap_is_stored_whole(client: httpx.AsyncClient)
     assert (patched.json()["title"], patched.json()["category"]) == ("é" * 200, "ж" * 100)
 
 
-KNOWN = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="schemas.py checks lengths before normalising; the stored value is over the cap",
-)
 EXPANSIONS = [
-    pytest.param("category", "ß" * 100, 100, marks=KNOWN, id="category-sharp-s"),
-    pytest.param("title", "\u0958" * 200, 200, marks=KNOWN, id="title-devanagari-qa"),
-    pytest.param("tags", ["ß" * 50], 50, marks=KNOWN, id="tag-sharp-s"),
-    pytest.param("seo_keywords", ["ß" * 100], 100, marks=KNOWN, id="keyword-sharp-s"),
+    pytest.param("category", "ß" * 100, 100, id="category-sharp-s"),
+    pytest.param("title", "\u0958" * 200, 200, id="title-devanagari-qa"),
+    pytest.param("tags", ["ß" * 50], 50, id="tag-sharp-s"),
+    pytest.param("seo_keywords", ["ß" * 100], 100, id="keyword-sharp-s"),
     pytest.param("slug", "ß" * 120, 120, id="slug-sharp-s"),
     pytest.param("title", "e\u0301" * 100, 200, id="title-composes"),
 ]

@@ -25,7 +25,12 @@ async def product_filters(
     status: Annotated[ProductStatus | None, Query(description="Only this status.")] = None,
     currency: Annotated[
         str | None,
-        Query(min_length=3, max_length=3, description="Only prices in this ISO 4217 currency."),
+        Query(
+            min_length=3,
+            max_length=3,
+            pattern="^[A-Za-z]{3}$",
+            description="Only prices in this ISO 4217 currency.",
+        ),
     ] = None,
     min_price: Annotated[
         int | None,
