@@ -100,11 +100,18 @@ async def get_describe_service(
 DescribeServiceDep = Annotated[DescribeService, Depends(get_describe_service)]
 
 
+def presented_api_key(request: Request) -> str | None:
+    """Return the caller's X-API-Key when the server checks keys; otherwise it names nobody."""
+    settings: Settings = request.app.state.settings
+    if settings.api_key is None:
+        return None
+    return request.headers.get("x-api-key") or None
+
+
 def client_key(request: Request) -> str:
     """Identify the caller for rate limiting: its API key when the server has one, else its IP."""
-    settings: Settings = request.app.state.settings
-    key = request.headers.get("x-api-key")
-    if settings.api_key is not None and key:
+    key = presented_api_key(request)
+    if key is not None:
         # Routes check the key before the limit, so only the real key reaches this line.
         return "key:" + caller_scope(key)
     return "ip:" + (request.client.host if request.client else "unknown")

@@ -136,7 +136,8 @@ class CatalogClient:
         """Send one call; a safe one is resent after a dropped connection, within the deadline."""
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         limit = deadline or self.total_timeout
-        attempts = RETRY_ATTEMPTS if (method == "GET" if retry is None else retry) else 1
+        safe_to_resend = method == "GET" if retry is None else retry
+        attempts = RETRY_ATTEMPTS if safe_to_resend else 1
         try:
             async with asyncio.timeout(limit):
                 for attempt in range(1, attempts + 1):

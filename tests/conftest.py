@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,20 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://catalog.test") as c:
         yield c
+
+
+@asynccontextmanager
+async def app_with(settings: Settings, **overrides: Any) -> AsyncIterator[FastAPI]:
+    """Run the app, lifespan and all, on the test database with some settings changed."""
+    app = create_app(Settings(database_url=settings.database_url, auto_migrate=False, **overrides))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def asgi_client(app: FastAPI, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """Return a client of the app in process, its requests coming from address."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://t")
 
 
 def product_body(**overrides: Any) -> dict[str, Any]:

@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from catalog_api.app import create_app
 from catalog_api.config import Settings
 from catalog_api.housekeeping import purge_expired_keys
 from catalog_api.models import IdempotencyRecord
-from tests.conftest import create, product_body
+from tests.conftest import app_with, asgi_client, create, product_body
 
 
 def keyed(key: str) -> dict[str, str]:
@@ -32,12 +32,9 @@ async def total(client: httpx.AsyncClient) -> int:
 
 @asynccontextmanager
 async def app_client(settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app on the test database with changed settings."""
-    app = create_app(Settings(database_url=settings.database_url, auto_migrate=False, **overrides))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
+    """Run the app on the test database with changed settings; yield a client of it."""
+    async with app_with(settings, **overrides) as app, asgi_client(app) as client:
+        yield client
 
 
 async def test_a_replay_returns_the_first_response_and_creates_nothing(
@@ -146,9 +143,8 @@ async def test_keys_expire_after_the_ttl(settings: Settings) -> None:
         assert await total(client) == 2
 
 
-async def stored_keys(client: httpx.AsyncClient) -> int:
+async def stored_keys(app: FastAPI) -> int:
     """Return how many idempotency records the app's database holds."""
-    app = client._transport.app  # type: ignore[attr-defined]
     async with app.state.session_factory() as session:
         count: int = await session.scalar(select(func.count()).select_from(IdempotencyRecord))
         return count
@@ -157,20 +153,19 @@ async def stored_keys(client: httpx.AsyncClient) -> int:
 async def test_live_keys_are_kept_and_expired_ones_purged_in_the_background(
     settings: Settings,
 ) -> None:
-    async with app_client(settings) as client:
+    async with app_with(settings) as app, asgi_client(app) as client:
         for n in range(2):
             await client.post("/api/products", json=product_body(), headers=keyed(f"live{n}"))
-        app = client._transport.app  # type: ignore[attr-defined]
         assert await purge_expired_keys(app.state.session_factory) == 0
-        assert await stored_keys(client) == 2
-    async with app_client(settings, idempotency_ttl_seconds=0.2) as client:
+        assert await stored_keys(app) == 2
+    async with app_with(settings, idempotency_ttl_seconds=0.2) as app, asgi_client(app) as client:
         for n in range(3):
             await client.post("/api/products", json=product_body(), headers=keyed(f"p{n}"))
         for _ in range(50):
-            if await stored_keys(client) == 2:
+            if await stored_keys(app) == 2:
                 break
             await asyncio.sleep(0.1)
-        assert await stored_keys(client) == 2
+        assert await stored_keys(app) == 2
 
 
 async def test_keys_belong_to_the_api_key_that_sent_them(settings: Settings) -> None:

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 
-from catalog_api.app import create_app
 from catalog_api.config import Settings
-from tests.conftest import product_body
+from tests.conftest import app_with, asgi_client, product_body
 
 
 @asynccontextmanager
@@ -18,15 +17,8 @@ async def clients(
     settings: Settings, *addresses: str, **overrides: Any
 ) -> AsyncIterator[list[httpx.AsyncClient]]:
     """Run the app with changed settings; yield one client per source address."""
-    app = create_app(Settings(database_url=settings.database_url, auto_migrate=False, **overrides))
-    async with app.router.lifespan_context(app):
-        opened = [
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app, client=(address, 40000)),
-                base_url="http://t",
-            )
-            for address in addresses
-        ]
+    async with app_with(settings, **overrides) as app:
+        opened = [asgi_client(app, address) for address in addresses]
         try:
             yield opened
         finally:

@@ -17,6 +17,7 @@ from catalog_api.deps import (
     WriteAccess,
     WriteLimit,
     get_product_queries,
+    presented_api_key,
 )
 from catalog_api.errors import PROBLEM_JSON
 from catalog_api.routes.params import CursorParam, FiltersDep, LimitDep, OrderParam
@@ -210,9 +211,8 @@ async def create_product(
     """
     idempotency = None
     if key is not None:
-        api_key = request.headers.get("x-api-key") if settings.api_key is not None else None
         idempotency = IdempotencyKey(
-            scope=caller_scope(api_key),
+            scope=caller_scope(presented_api_key(request)),
             key=key,
             fingerprint=request_fingerprint("POST /api/products", body.model_dump(mode="json")),
             ttl=timedelta(seconds=settings.idempotency_ttl_seconds),

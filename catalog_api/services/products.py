@@ -129,7 +129,6 @@ class ProductService:
                 scope=idempotency.scope,
                 key=idempotency.key,
                 fingerprint=idempotency.fingerprint,
-                status_code=201,
                 body="",
                 created_at=now,
                 expires_at=now + idempotency.ttl,

@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(64), nullable=False),
         sa.Column("key", sa.String(255), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", timestamp, nullable=False),
         sa.Column("expires_at", timestamp, nullable=False),
