@@ -58,6 +58,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# products.id is a 32-bit INTEGER on PostgreSQL: no id can be larger.
+MAX_PRODUCT_ID = 2**31 - 1
+
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 JSON_COLUMNS = frozenset({"tags", "attributes", "image_urls", "seo_keywords"})
 
