@@ -117,6 +117,8 @@ class Product(Base):
         Index("ix_products_created_at_id", "created_at", "id"),
         Index("ix_products_price_minor_id", "price_minor", "id"),
         Index("ix_products_title_id", "title", "id"),
+        # Never reuse a deleted product's id (and so its ETag); migration 0004.
+        {"sqlite_autoincrement": True},
     )
 
 
