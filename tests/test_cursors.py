@@ -226,3 +226,16 @@ async def test_forged_cursors_through_mcp_are_http_422(settings: Settings) -> No
             message = await fail(mcp, "list_products", limit=1, cursor=forged)
             assert "HTTP 422" in message
             assert "cursor" in message
+
+
+async def test_cursors_that_are_not_text_are_422(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    for raw_query in ("cursor=%ED%A0%80", "cursor=%FF%FE", "cursor=%00", "cursor=%C3%A9"):
+        response = await client.get(f"/api/products?{raw_query}")
+        assert response.status_code == 422, raw_query
+        assert response.headers["content-type"] == "application/problem+json"
+    async with connect(settings) as mcp:
+        refused = await fail(mcp, "list_products", cursor="\ud800")
+        assert "cursor" in refused
+        assert "HTTP 500" not in refused
