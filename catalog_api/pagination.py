@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -86,7 +85,7 @@ def decode_cursor(cursor: str, query: str, value_type: type) -> KeysetPosition:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = _PAYLOADS[value_type].model_validate_json(raw)
-    except (ValueError, binascii.Error) as error:  # ValidationError is a ValueError
+    except ValueError as error:  # binascii.Error and pydantic's ValidationError are ValueErrors
         reason = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error
         logger.debug("refused a cursor: %s", reason)
         raise InvalidInputError(INVALID_CURSOR, field="cursor") from error
