@@ -58,6 +58,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# products.id is a 32-bit INTEGER on PostgreSQL: no id can be larger.
+MAX_PRODUCT_ID = 2**31 - 1
+
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 JSON_COLUMNS = frozenset({"tags", "attributes", "image_urls", "seo_keywords"})
 
@@ -114,6 +117,8 @@ class Product(Base):
         Index("ix_products_created_at_id", "created_at", "id"),
         Index("ix_products_price_minor_id", "price_minor", "id"),
         Index("ix_products_title_id", "title", "id"),
+        # Never reuse a deleted product's id (and so its ETag); migration 0004.
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -36,7 +36,12 @@ from catalog_api.schemas import (
     SortField,
     SortOrder,
 )
-from catalog_api.services.idempotency import IDEMPOTENCY_HEADER, Created, IdempotencyKey
+from catalog_api.services.idempotency import (
+    Created,
+    IdempotencyKey,
+    replayed,
+    stored_create,
+)
 from catalog_api.text import search_words, slugify
 
 logger = logging.getLogger(__name__)
@@ -120,7 +125,8 @@ class ProductService:
             record = await self.keys.get(idempotency.scope, idempotency.key)
             if record is not None and record.expires_at > now:
                 try:
-                    return self._replay(record, idempotency)
+                    created = stored_create(record, idempotency)
+                    return replayed(created, await self.products.get(created.id))
                 finally:
                     await self.session.rollback()
             if record is not None:
@@ -152,16 +158,6 @@ class ProductService:
         values["slug"] = data.slug or await self._free_slug(data.title)
         product = await self.products.add(Product(**values))
         return ProductOut.model_validate(product)
-
-    @staticmethod
-    def _replay(record: IdempotencyRecord, idempotency: IdempotencyKey) -> Created:
-        if record.fingerprint != idempotency.fingerprint:
-            raise InvalidInputError(
-                "This Idempotency-Key was already used for a different request; send a new "
-                "key for a new product, or resend the first request unchanged.",
-                field=IDEMPOTENCY_HEADER,
-            )
-        return Created(product=ProductOut.model_validate_json(record.body), replayed=True)
 
     async def purge_expired_keys(self) -> int:
         """Forget idempotency keys past their expiry; return how many."""
