@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from importlib.metadata import version
@@ -298,3 +299,17 @@ def test_unmigrated_postgres_then_migrate_and_seed(empty_postgres: str, tmp_path
     shown = url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=True)
     assert f"demo catalog in {shown}: 300 products added" in seeded.stderr
     assert "secret-pw" not in migrated.stderr + seeded.stderr
+
+
+def test_a_silent_database_server_is_given_up_on(tmp_path: Path) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel accepts connections; nobody ever answers them
+        port = silent.getsockname()[1]
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/catalog"
+        started = time.monotonic()
+        result = run("catalog-api", "migrate", env=clean_env(tmp_path, CATALOG_DATABASE_URL=url))
+        elapsed = time.monotonic() - started
+    first, _ = assert_refused(result, f"127.0.0.1:{port}", "CATALOG_DATABASE_URL")
+    assert "no answer" in first
+    assert elapsed < 50, "asyncpg alone would wait 60 s"
