@@ -26,6 +26,7 @@ from catalog_api.preflight import (
     exit_code_of,
     installed_version,
     load_settings,
+    port_number,
 )
 
 logger = logging.getLogger("catalog_api.cli")
@@ -102,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", help="interface to bind (default CATALOG_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default CATALOG_PORT or 8000)")
+    serve.add_argument("--port", type=port_number, help="port (default CATALOG_PORT or 8000)")
     commands.add_parser("migrate", help="upgrade the database schema to the newest version")
     seed = commands.add_parser("seed", help="load sample data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo catalog")

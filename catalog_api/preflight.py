@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import errno
 import logging
@@ -52,6 +53,17 @@ def installed_version() -> str:
         return version(DISTRIBUTION)
     except PackageNotFoundError:
         return __version__
+
+
+def port_number(text: str) -> int:
+    """Parse a --port argument: a TCP port, 0-65535 (0: any free port)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port; choose 1-65535")
+    return port
 
 
 def exit_code_of(program: str, run: Callable[[], int]) -> int:

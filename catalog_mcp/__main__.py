@@ -14,6 +14,7 @@ from catalog_api.preflight import (
     exit_code_of,
     installed_version,
     load_settings,
+    port_number,
 )
 from catalog_mcp.config import McpSettings
 
@@ -30,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     parser.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp")
     parser.add_argument("--host", help="interface for --http (default CATALOG_MCP_HOST, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port for --http (default CATALOG_MCP_PORT, 8001)")
+    parser.add_argument(
+        "--port", type=port_number, help="port for --http (default CATALOG_MCP_PORT, 8001)"
+    )
     return parser
 
 

@@ -313,3 +313,16 @@ def test_a_silent_database_server_is_given_up_on(tmp_path: Path) -> None:
     first, _ = assert_refused(result, f"127.0.0.1:{port}", "CATALOG_DATABASE_URL")
     assert "no answer" in first
     assert elapsed < 50, "asyncpg alone would wait 60 s"
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "named"),
+    [
+        ("catalog-api", ["serve", "--port", "99999"], "99999 is not a port"),
+        ("catalog-mcp", ["--http", "--port", "70000"], "70000 is not a port"),
+    ],
+)
+def test_a_port_argument_out_of_range_is_a_usage_error(
+    tmp_path: Path, name: str, args: list[str], named: str
+) -> None:
+    assert_refused(run(name, *args, env=clean_env(tmp_path)), "argument --port", named)
