@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from catalog_api.preflight import explain_database_error
 from tests.conftest import PG_ENV
 from tests.processes import clean_env, command, free_port, sqlite_url
 
@@ -326,3 +328,16 @@ def test_a_port_argument_out_of_range_is_a_usage_error(
     tmp_path: Path, name: str, args: list[str], named: str
 ) -> None:
     assert_refused(run(name, *args, env=clean_env(tmp_path)), "argument --port", named)
+
+
+def test_a_refused_password_is_named_without_showing_it() -> None:
+    # The test server trusts every local user, so the refusal itself is built here.
+    refusal = asyncpg.InvalidPasswordError('password authentication failed for user "shop"')
+    url = make_url("postgresql+asyncpg://shop:wrong-pw@db.example:6432/catalog")
+    problem = explain_database_error(refusal, url, url.render_as_string(hide_password=True))
+    first, fix = problem.lines
+    assert first == (
+        "PostgreSQL at db.example:6432 refused the password of user 'shop' (CATALOG_DATABASE_URL)"
+    )
+    assert fix == "correct the user or password in CATALOG_DATABASE_URL"
+    assert "wrong-pw" not in str(problem)
