@@ -19,6 +19,15 @@ from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.importer import Importer, ImportReport, parse_jsonl, parser_for
 from catalog_api.migrate import SchemaOutOfDateError, current_revision, prepare_schema, upgrade
+from catalog_api.preflight import (
+    check_database,
+    check_port,
+    database_display,
+    exit_code_of,
+    installed_version,
+    load_settings,
+    port_number,
+)
 
 logger = logging.getLogger("catalog_api.cli")
 
@@ -44,9 +53,13 @@ async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Asyn
 
 async def _migrate(settings: Settings) -> None:
     engine = create_engine(settings)
+    where = database_display(settings.database_url)
     try:
+        before = await current_revision(engine)
         await upgrade(engine)
-        _echo(f"database at revision {await current_revision(engine)}")
+        after = await current_revision(engine)
+        change = "already up to date" if before == after else f"upgraded from {before or 'empty'}"
+        _echo(f"{where}: database at revision {after}, {change}")
     finally:
         await engine.dispose()
 
@@ -86,10 +99,11 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     parser = argparse.ArgumentParser(prog="catalog-api", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", help="interface to bind (default CATALOG_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default CATALOG_PORT or 8000)")
+    serve.add_argument("--port", type=port_number, help="port (default CATALOG_PORT or 8000)")
     commands.add_parser("migrate", help="upgrade the database schema to the newest version")
     seed = commands.add_parser("seed", help="load sample data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo catalog")
@@ -99,11 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _preflight(args: argparse.Namespace, settings: Settings) -> None:
+    """Check the port and the database before any real work; raise StartupError if unusable."""
+    if args.command == "serve":
+        check_port(
+            args.host or settings.host,
+            settings.port if args.port is None else args.port,
+            host_setting="--host" if args.host else "CATALOG_HOST",
+            port_setting="--port" if args.port is not None else "CATALOG_PORT",
+        )
+    check_database(settings, check_schema=args.command != "migrate")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line."""
+    """Run the command line; a start-up failure is one or two lines on stderr and exit code 2."""
+    return exit_code_of("catalog-api", lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr)
+    settings = load_settings(Settings)
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr)
+    _preflight(args, settings)
     if args.command == "serve":
         _serve(settings, args.host, args.port)
     elif args.command == "migrate":
@@ -111,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "seed":
         report = asyncio.run(_seed_demo(settings))
         present = len(report.rejected)
-        _echo(f"demo catalog: {report.imported} products added, {present} already present")
+        added = f"{report.imported} products added, {present} already present"
+        _echo(f"demo catalog in {database_display(settings.database_url)}: {added}")
     elif args.command == "import":
         if args.batch_size < 1:
             _echo("--batch-size must be at least 1")

@@ -11,6 +11,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MAX_PAGE_SIZE_LIMIT = 1000
 LLM_PROVIDERS = ("gemini", "openai", "anthropic", "google", "bedrock", "offline")
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# A URL without a driver gets the async driver this package ships: postgres:// and
+# postgresql:// are what hosting providers hand out, and SQLAlchemy has no async default.
+ASYNC_SCHEMES = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
 
 
 def default_database_url() -> str:
@@ -136,6 +144,20 @@ class Settings(BaseSettings):
         if "offline" in chain:
             chain.remove("offline")
         return [*chain, "offline"]
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        scheme, separator, rest = value.strip().partition("://")
+        async_scheme = ASYNC_SCHEMES.get(scheme.lower())
+        return f"{async_scheme}://{rest}" if separator and async_scheme else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"choose one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog_api.db import WRITE_OPTION
+
+# Importing alembic logs each of its seven built-in plugins at INFO; nobody needs those.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from alembic.runtime.migration import MigrationContext  # noqa: E402
+from alembic.script import ScriptDirectory  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    """Hide alembic's INFO lines (plugins, context, each step) unless logging at DEBUG."""
+    alembic_logger = logging.getLogger("alembic")
+    if alembic_logger.isEnabledFor(logging.DEBUG):
+        yield
+        return
+    previous = alembic_logger.level
+    alembic_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        alembic_logger.setLevel(previous)
 
 
 def alembic_config() -> Config:
@@ -23,7 +47,8 @@ def alembic_config() -> Config:
 
 def head_revision() -> str | None:
     """Return the newest migration revision."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with _quiet_alembic():
+        return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def upgrade(engine: AsyncEngine) -> None:
@@ -32,7 +57,8 @@ async def upgrade(engine: AsyncEngine) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        with _quiet_alembic():
+            command.upgrade(config, "head")
 
     async with engine.connect() as connection:
         connection = await connection.execution_options(**{WRITE_OPTION: True})
@@ -44,7 +70,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """Return the revision the database is at (None for an empty database)."""
 
     def read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        with _quiet_alembic():
+            return MigrationContext.configure(connection).get_current_revision()
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)
@@ -53,12 +80,21 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 class SchemaOutOfDateError(RuntimeError):
     """The database schema is not at the newest migration."""
 
+    def __init__(self, current: str | None, head: str | None) -> None:
+        super().__init__(
+            f"The database schema is at revision {current or 'none (empty)'}, this version "
+            f"needs {head}; run `catalog-api migrate` first."
+        )
+        self.current = current
+        self.head = head
+
 
 async def prepare_schema(engine: AsyncEngine, *, auto_migrate: bool) -> None:
     """Upgrade the schema, or check that someone did; raise SchemaOutOfDateError if not."""
-    if auto_migrate:
-        await upgrade(engine)
-    elif await current_revision(engine) != head_revision():
-        raise SchemaOutOfDateError(
-            "The database schema is not up to date; run `catalog-api migrate` first."
-        )
+    current, head = await current_revision(engine), head_revision()
+    if current == head:
+        return
+    if not auto_migrate:
+        raise SchemaOutOfDateError(current, head)
+    await upgrade(engine)
+    logger.info("upgraded the database schema from %s to %s", current or "empty", head)

@@ -6,8 +6,20 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from catalog_api.preflight import (
+    check_database,
+    check_port,
+    exit_code_of,
+    installed_version,
+    load_settings,
+    port_number,
+)
 from catalog_mcp.config import McpSettings
+
+if TYPE_CHECKING:
+    from catalog_api.config import Settings as ApiSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,25 +28,52 @@ def build_parser() -> argparse.ArgumentParser:
         prog="catalog-mcp",
         description="MCP server for the product catalog: stdio by default, or streamable HTTP.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     parser.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp")
     parser.add_argument("--host", help="interface for --http (default CATALOG_MCP_HOST, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port for --http (default CATALOG_MCP_PORT, 8001)")
+    parser.add_argument(
+        "--port", type=port_number, help="port for --http (default CATALOG_MCP_PORT, 8001)"
+    )
     return parser
 
 
+def _preflight(args: argparse.Namespace, settings: McpSettings) -> ApiSettings | None:
+    """Check the port and the embedded database; return the embedded API's settings."""
+    if args.http:
+        check_port(
+            args.host or settings.mcp_host,
+            settings.mcp_port if args.port is None else args.port,
+            host_setting="--host" if args.host else "CATALOG_MCP_HOST",
+            port_setting="--port" if args.port is not None else "CATALOG_MCP_PORT",
+        )
+    if not settings.embedded:
+        return None
+    from catalog_api.config import Settings
+
+    api_settings = load_settings(Settings)
+    check_database(api_settings)
+    return api_settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the MCP server; a start-up failure is one or two lines on stderr and exit code 2."""
+    return exit_code_of("catalog-mcp", lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     """Run the MCP server; stdout carries only protocol messages."""
     args = build_parser().parse_args(argv)
-    settings = McpSettings()
+    settings = load_settings(McpSettings)
     logging.basicConfig(
         level=settings.log_level.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    api_settings = _preflight(args, settings)
     from catalog_mcp.server import build_server
 
-    server = build_server(settings)
+    server = build_server(settings, api_settings)
     if args.http:
         from catalog_mcp.http import serve_http
 

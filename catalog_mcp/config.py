@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import httpx
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
 LOCAL_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 class McpSettings(BaseSettings):
@@ -54,6 +56,26 @@ class McpSettings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        try:
+            url = httpx.URL(value.strip())
+        except httpx.InvalidURL as error:
+            raise ValueError(f"not a URL ({error}); write e.g. http://127.0.0.1:8000") from None
+        if url.scheme not in {"http", "https"} or not url.host:
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8000")
+        return value.strip()
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"choose one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
 
     @property
     def embedded(self) -> bool:
