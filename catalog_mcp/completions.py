@@ -1,4 +1,4 @@
-"""completion/complete: category names for the prompts' category argument."""
+"""completion/complete: category names for the prompts, slugs for the product template."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from catalog_mcp.models import Categories
 
 MAX_VALUES = 100  # the spec's cap on the values of one completion
 CATEGORY_PROMPTS = frozenset({"find_products", "write_listing"})
+PRODUCT_TEMPLATE = "catalog://products/{slug}"
+MAX_SLUG_PREFIX = 200  # the API refuses a longer prefix; no slug is that long
 
 
 def ranked(matches: list[str]) -> Completion:
@@ -40,6 +42,15 @@ async def complete_category(client: CatalogClient, typed: str) -> Completion:
     return ranked([c.category for c in matches])
 
 
+async def complete_slug(client: CatalogClient, typed: str) -> Completion:
+    """Return the slugs starting with what was typed, A-Z."""
+    if len(typed) > MAX_SLUG_PREFIX:
+        return Completion(values=[], total=0, has_more=False)
+    body = await client.list_slugs(typed, MAX_VALUES)
+    slugs = [str(slug) for slug in body.get("items", [])][:MAX_VALUES]
+    return Completion(values=slugs, total=None, has_more=bool(body.get("has_more")))
+
+
 def serve_completions(server: MCPServer, client: Callable[[], CatalogClient]) -> None:
     """Complete prompt and resource-template arguments from the catalog."""
 
@@ -55,6 +66,12 @@ def serve_completions(server: MCPServer, client: Callable[[], CatalogClient]) ->
                 and argument.name == "category"
             ):
                 return await complete_category(client(), argument.value)
+            if (
+                isinstance(ref, ResourceTemplateReference)
+                and ref.uri == PRODUCT_TEMPLATE
+                and argument.name == "slug"
+            ):
+                return await complete_slug(client(), argument.value)
         except CatalogError as error:
             raise MCPError(code=INTERNAL_ERROR, message=str(error)) from error
         return None  # no suggestions: the SDK answers with an empty list

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from catalog_mcp import __version__
 from catalog_mcp.client import CatalogAPIError, CatalogClient, CatalogError
 from catalog_mcp.client_logging import log_to_client, serve_set_level
-from catalog_mcp.completions import serve_completions
+from catalog_mcp.completions import PRODUCT_TEMPLATE, serve_completions
 from catalog_mcp.config import McpSettings
 from catalog_mcp.connection import open_catalog
 from catalog_mcp.models import Categories, Deleted, GeneratedCopy, Product, ProductPage, Status
@@ -526,7 +526,7 @@ def _resource_json(data: dict[str, Any]) -> str:
 
 def _register_resources(server: MCPServer, state: CatalogState) -> None:
     @server.resource(
-        "catalog://products/{slug}",
+        PRODUCT_TEMPLATE,
         name="product",
         title="Product by slug",
         description=f"Every field of one product, as JSON. {UNTRUSTED}",

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPDeprecationWarning
@@ -203,3 +204,41 @@ async def test_an_unknown_template_completes_to_nothing(settings: Settings) -> N
             ResourceTemplateReference(uri="catalog://nothing/{x}"), {"name": "x", "value": "a"}
         )
     assert result.completion.values == []
+
+
+async def test_the_product_template_completes_slugs_by_prefix(settings: Settings) -> None:
+    await add_products(settings, ["kitchen"] * 3)
+    template = ResourceTemplateReference(uri="catalog://products/{slug}")
+    async with connect(settings) as client:
+        typed = await client.complete(template, {"name": "slug", "value": "ITEM-"})
+        assert typed.completion.values == ["item-0", "item-1", "item-2"]
+        assert typed.completion.has_more is False
+        one = await client.complete(template, {"name": "slug", "value": "item-1"})
+        assert one.completion.values == ["item-1"]
+        for nothing in ("kettle", "%", "_tem-1", "x" * 300):
+            result = await client.complete(template, {"name": "slug", "value": nothing})
+            assert result.completion.values == [], nothing
+
+
+async def test_slug_completion_stops_at_100_and_says_there_are_more(settings: Settings) -> None:
+    await add_products(settings, ["kitchen"] * 150)
+    template = ResourceTemplateReference(uri="catalog://products/{slug}")
+    async with connect(settings) as client:
+        result = await client.complete(template, {"name": "slug", "value": "item"})
+    assert len(result.completion.values) == 100
+    assert result.completion.values == sorted(result.completion.values)
+    assert result.completion.has_more is True
+
+
+async def test_the_slugs_endpoint_escapes_like_wildcards_and_caps_the_limit(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
+    await add_products(settings, ["kitchen"] * 12)
+    body = (await client.get("/api/products/slugs", params={"prefix": "item-1"})).json()
+    assert body == {"items": ["item-1", "item-10", "item-11"], "has_more": False}
+    page = (await client.get("/api/products/slugs", params={"limit": 5})).json()
+    assert page == {"items": ["item-0", "item-1", "item-10", "item-11", "item-2"], "has_more": True}
+    for wildcard in ("%", "_", "item_1", "\\"):
+        found = (await client.get("/api/products/slugs", params={"prefix": wildcard})).json()
+        assert found["items"] == [], wildcard
+    assert (await client.get("/api/products/slugs", params={"limit": 101})).status_code == 422
