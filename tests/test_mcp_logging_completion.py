@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import (
     LATEST_PROTOCOL_VERSION,
@@ -25,6 +27,7 @@ from catalog_api.models import Product, ProductStatus, utcnow
 from catalog_mcp.config import McpSettings
 from catalog_mcp.server import build_server
 from tests.fakes.openai_api import fake_openai
+from tests.processes import clean_env, command
 
 PREVIEW = {"title": "Moon Lamp", "category": "home"}
 
@@ -242,3 +245,23 @@ async def test_the_slugs_endpoint_escapes_like_wildcards_and_caps_the_limit(
         found = (await client.get("/api/products/slugs", params={"prefix": wildcard})).json()
         assert found["items"] == [], wildcard
     assert (await client.get("/api/products/slugs", params={"limit": 101})).status_code == 422
+
+
+async def test_the_warnings_reach_a_client_of_the_real_stdio_process(tmp_path: Path) -> None:
+    inbox = LogInbox()
+    env = clean_env(
+        tmp_path,
+        CATALOG_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+        CATALOG_LLM_CHAIN="anthropic",
+    )
+    argv = command("catalog-mcp")
+    params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
+    with (tmp_path / "mcp.log").open("w") as errlog:
+        async with Client(
+            stdio_client(params, errlog=errlog), mode="legacy", logging_callback=inbox
+        ) as client:
+            await set_level(client, "warning")
+            await describe(client)
+            await set_level(client, "error")
+            await describe(client)
+    assert [(d["provider"], d["outcome"]) for d in inbox.data()] == [("anthropic", "skipped")]
