@@ -186,6 +186,10 @@ async def test_prompt_category_arguments_complete_from_the_catalog(settings: Set
         prompts = {p.name: p for p in (await client.list_prompts()).prompts}
         for name in ("find_products", "write_listing"):
             assert "category" in {a.name for a in prompts[name].arguments or []}
+        listing = await client.get_prompt("write_listing", {"facts": "lamp", "category": "home"})
+        assert "category 'home'" in str(listing.messages[0].content)
+        finding = await client.get_prompt("find_products", {"need": "a pan", "category": "kids"})
+        assert "category 'kids'" in str(finding.messages[0].content)
 
 
 async def test_a_completion_holds_at_most_100_values_and_says_how_many_match(
