@@ -96,13 +96,16 @@ def node_major(node: Path) -> int:
 
 
 @pytest.fixture(scope="session")
-def conformance_cli(pytestconfig: pytest.Config) -> list[str]:
+def conformance_cli(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> list[str]:
     """Install the pinned suite once into the pytest cache; return the argv that runs it."""
     node, npm = node_and_npm()
     if node_major(node) < MIN_NODE_MAJOR:
         unavailable(f"{node} is Node {node_major(node)}; the suite needs {MIN_NODE_MAJOR}+")
-    assert pytestconfig.cache is not None
-    prefix = pytestconfig.cache.mkdir(f"mcp-conformance-{CONFORMANCE_VERSION}")
+    name = f"mcp-conformance-{CONFORMANCE_VERSION}"
+    cache = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider
+    prefix = cache.mkdir(name) if cache is not None else tmp_path_factory.mktemp(name)
     package_dir = prefix / "node_modules" / "@modelcontextprotocol" / "conformance"
     manifest = package_dir / "package.json"
     if not manifest.exists() or json.loads(manifest.read_text())["version"] != CONFORMANCE_VERSION:
