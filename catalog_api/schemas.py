@@ -466,6 +466,13 @@ class CategoryList(BaseModel):
     items: list[CategoryCount] = Field(description="Categories by name.")
 
 
+class SlugList(BaseModel):
+    """Slugs that start with a prefix, in order."""
+
+    items: list[str] = Field(description="Matching slugs, A-Z.", examples=[["copper-kettle"]])
+    has_more: bool = Field(description="True when more slugs match than were returned.")
+
+
 class FieldError(BaseModel):
     """One invalid input field."""
 

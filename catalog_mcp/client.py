@@ -79,6 +79,12 @@ class CatalogClient:
         """Fetch one product by slug."""
         return await self._request("GET", f"/api/products/by-slug/{_path_segment(slug)}")
 
+    async def list_slugs(self, prefix: str, limit: int) -> JSON:
+        """List slugs starting with prefix."""
+        return await self._request(
+            "GET", "/api/products/slugs", params={"prefix": prefix, "limit": limit}
+        )
+
     async def list_categories(self, params: JSON) -> JSON:
         """List categories with counts."""
         return await self._request("GET", "/api/categories", params=params)

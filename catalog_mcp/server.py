@@ -8,13 +8,15 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import ConfigDict, Field, ValidationError
 
 from catalog_mcp import __version__
 from catalog_mcp.client import CatalogAPIError, CatalogClient, CatalogError
+from catalog_mcp.client_logging import log_to_client, serve_set_level
+from catalog_mcp.completions import PRODUCT_TEMPLATE, serve_completions
 from catalog_mcp.config import McpSettings
 from catalog_mcp.connection import open_catalog
 from catalog_mcp.models import Categories, Deleted, GeneratedCopy, Product, ProductPage, Status
@@ -213,6 +215,8 @@ def build_server(settings: McpSettings, api_settings: ApiSettings | None = None)
     _refuse_unknown_arguments(server)
     _register_resources(server, state)
     _register_prompts(server)
+    serve_set_level(server)
+    serve_completions(server, lambda: state.client)
     return server
 
 
@@ -475,6 +479,7 @@ def _register_copy_tool(server: MCPServer, state: CatalogState) -> None:
         description: OptionalDescription = None,
         tags: OptionalTags = None,
         attributes: OptionalAttributes = None,
+        ctx: Context | None = None,
     ) -> Annotated[CallToolResult, GeneratedCopy]:
         preview = _filters(
             title=title, category=category, description=description, tags=tags,
@@ -492,7 +497,26 @@ def _register_copy_tool(server: MCPServer, state: CatalogState) -> None:
                 body = await client.describe_product(id, save=save)
             else:
                 body = await client.preview_description(preview)
-            return data_result(GeneratedCopy.from_api(body))
+            copy = GeneratedCopy.from_api(body)
+        if ctx is not None:
+            await _log_fallbacks(ctx, copy)
+        return data_result(copy)
+
+
+async def _log_fallbacks(ctx: Context, copy: GeneratedCopy) -> None:
+    """Warn the client of each provider that failed or was skipped before one answered."""
+    for outcome, attempts in (("failed", copy.failed), ("skipped", copy.skipped)):
+        for attempt in attempts:
+            await log_to_client(
+                ctx,
+                "warning",
+                f"copy provider {attempt.provider} {outcome} ({attempt.reason}); "
+                f"{copy.provider} wrote the copy",
+                provider=attempt.provider,
+                outcome=outcome,
+                reason=attempt.reason,
+                answered_by=copy.provider,
+            )
 
 
 def _resource_json(data: dict[str, Any]) -> str:
@@ -502,7 +526,7 @@ def _resource_json(data: dict[str, Any]) -> str:
 
 def _register_resources(server: MCPServer, state: CatalogState) -> None:
     @server.resource(
-        "catalog://products/{slug}",
+        PRODUCT_TEMPLATE,
         name="product",
         title="Product by slug",
         description=f"Every field of one product, as JSON. {UNTRUSTED}",
@@ -545,11 +569,15 @@ def _register_prompts(server: MCPServer) -> None:
         budget: Annotated[
             str | None, Field(max_length=100, description="Budget, e.g. 'under 50 USD'.")
         ] = None,
+        category: Annotated[
+            str | None, Field(max_length=100, description="Look only in this category.")
+        ] = None,
     ) -> str:
         budget_line = f"\nTheir budget: {budget}." if budget else ""
+        category_line = f"\nLook only in the category '{category}'." if category else ""
         return (
             "Help a shopper find products in our catalog.\n"
-            f"What they need: {need}{budget_line}\n\n"
+            f"What they need: {need}{budget_line}{category_line}\n\n"
             "Use search_products with a few key words (try synonyms if nothing matches), narrow "
             "with category, price (minor units) and in_stock=true, and call get_product for the "
             "best candidates. Recommend up to three active, in-stock products with their price "
@@ -565,11 +593,19 @@ def _register_prompts(server: MCPServer) -> None:
         facts: Annotated[
             str, Field(max_length=5000, description="What is known about the new product.")
         ],
+        category: Annotated[
+            str | None, Field(max_length=100, description="Category to file the product under.")
+        ] = None,
     ) -> str:
+        category_step = (
+            f"File it under the category '{category}'."
+            if category
+            else "Call list_categories and reuse an existing category when one fits."
+        )
         return (
             "Write a catalog listing for a new product from these facts:\n"
             f"{facts}\n\n"
-            "Call list_categories and reuse an existing category when one fits. Write a clear "
+            f"{category_step} Write a clear "
             "title (under 80 characters), a factual 2-4 sentence description without invented "
             "claims, 3-8 lowercase tags and string attributes (color, material, size...). Ask "
             "for the price if it is missing. Then call create_product with status 'draft' and "

@@ -113,6 +113,12 @@ class ProductRepository:
         )
         return set(rows)
 
+    async def slugs_starting_with(self, prefix: str, limit: int) -> list[str]:
+        """Return up to limit slugs that start with prefix, A-Z."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = select(Product.slug).where(Product.slug.like(pattern, escape="\\"))
+        return list(await self.session.scalars(stmt.order_by(Product.slug).limit(limit)))
+
     async def add(self, product: Product) -> Product:
         """Add a product and flush it so it gets its id."""
         self.session.add(product)

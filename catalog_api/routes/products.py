@@ -29,6 +29,7 @@ from catalog_api.schemas import (
     ProductReplace,
     ProductUpdate,
     SearchSortField,
+    SlugList,
     SortField,
 )
 from catalog_api.services import ListQuery, SearchQuery
@@ -150,6 +151,18 @@ async def search_products(
     """Full-text search, ranked by relevance (BM25 on SQLite, ts_rank on PostgreSQL)."""
     query = SearchQuery(q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor)
     return await service.search(query)
+
+
+@router.get("/slugs", response_model=SlugList, responses=INVALID)
+async def list_slugs(
+    service: ProductServiceDep,
+    prefix: Annotated[
+        str, Query(max_length=200, description="Start of the slug; empty lists from A.")
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=100, description="Slugs to return, 1-100.")] = 100,
+) -> SlugList:
+    """List slugs that start with a prefix, A-Z: for completing a slug as it is typed."""
+    return await service.slugs(prefix, limit)
 
 
 @router.get("/by-slug/{slug}", response_model=ProductOut, responses=NOT_FOUND)

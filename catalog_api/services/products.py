@@ -33,6 +33,7 @@ from catalog_api.schemas import (
     ProductReplace,
     ProductUpdate,
     SearchSortField,
+    SlugList,
     SortField,
     SortOrder,
 )
@@ -42,7 +43,7 @@ from catalog_api.services.idempotency import (
     replayed,
     stored_create,
 )
-from catalog_api.text import search_words, slugify
+from catalog_api.text import clean_line, search_words, slugify
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +267,11 @@ class ProductService:
         """Return the categories with their product counts."""
         rows = await self.products.categories(status)
         return CategoryList(items=[CategoryCount(category=c, count=n) for c, n in rows])
+
+    async def slugs(self, prefix: str, limit: int) -> SlugList:
+        """Return up to limit slugs that start with prefix (slugs are lowercase)."""
+        found = await self.products.slugs_starting_with(clean_line(prefix).lower(), limit + 1)
+        return SlugList(items=found[:limit], has_more=len(found) > limit)
 
     async def _get_or_404(self, product_id: int, *, for_update: bool = False) -> Product:
         product = await self.products.get(product_id, for_update=for_update)
