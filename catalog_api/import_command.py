@@ -7,6 +7,7 @@ import asyncio
 import shlex
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -138,11 +139,14 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     run = _ImportRun(settings, args, source)
     aborted = False
-    previous = signal.signal(signal.SIGINT, run.on_sigint)
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.SIG_IGN:  # started with Ctrl-C ignored (nohup, `&`): keep it so
+        signal.signal(signal.SIGINT, run.on_sigint)
     try:
         asyncio.run(run.run())
     except KeyboardInterrupt:
         aborted = True
+        _quiet_stragglers()
     except (OSError, SourceError) as error:
         _echo(f"cannot import {args.file}: {error}")
         if not run.report().last_committed_line:
@@ -151,6 +155,18 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     return _finish(run, aborted=aborted)
+
+
+def _quiet_stragglers() -> None:
+    """Drop the error of a database thread that finishes after the aborted loop closed."""
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        error = args.exc_value
+        if not (isinstance(error, RuntimeError) and "loop is closed" in str(error)):
+            previous(args)
+
+    threading.excepthook = hook
 
 
 def _finish(run: _ImportRun, *, aborted: bool) -> int:

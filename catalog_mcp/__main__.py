@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
-from catalog_mcp.config import McpSettings
+logger = logging.getLogger("catalog_mcp")
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +29,33 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the MCP server; stdout carries only protocol messages."""
     args = build_parser().parse_args(argv)
+    try:
+        _run(args)
+    except KeyboardInterrupt:
+        # Ctrl-C in a terminal, also while starting up: stop without a traceback.
+        _quiet_stragglers()
+        logger.info("interrupted; stopped")
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _quiet_stragglers() -> None:
+    """Drop the error of a database thread that finishes after the interrupted loop closed."""
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not (
+            isinstance(args.exc_value, RuntimeError) and "loop is closed" in str(args.exc_value)
+        ):
+            previous(args)
+
+    threading.excepthook = hook
+
+
+def _run(args: argparse.Namespace) -> None:
+    # Imported here, not at the top, so a Ctrl-C while they load is caught too.
+    from catalog_mcp.config import McpSettings
+
     settings = McpSettings()
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -41,7 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve_http(server, settings, host=args.host, port=args.port)
     else:
         server.run("stdio")
-    return 0
 
 
 if __name__ == "__main__":
