@@ -41,7 +41,7 @@ def _versions(database_url: str) -> dict[str, tuple[int, int]]:
     return asyncio.run(fetch())
 
 
-def _count(database_url: str) -> int:
+def count_products(database_url: str) -> int:
     async def fetch() -> int:
         engine = create_engine(Settings(database_url=database_url))
         try:
@@ -88,7 +88,7 @@ def test_ctrl_c_reports_what_was_committed_and_the_resume_command_finishes(
     )
     try:
         deadline = time.monotonic() + 120
-        while _count(database_url) < 1000:
+        while count_products(database_url) < 1000:
             assert importing.poll() is None, "the import ended before it was interrupted"
             assert time.monotonic() < deadline, "no rows committed within 120 s"
             time.sleep(0.1)
@@ -104,7 +104,7 @@ def test_ctrl_c_reports_what_was_committed_and_the_resume_command_finishes(
     assert len(own_lines) <= 5, stderr
     committed = re.search(r"interrupted: ([\d,]+) rows committed", stderr)
     assert committed, stderr
-    stored = _count(database_url)
+    stored = count_products(database_url)
     assert int(committed[1].replace(",", "")) == stored
     assert 1000 <= stored < total
     read, kinds = summary_counts(stderr)
@@ -123,7 +123,7 @@ def test_ctrl_c_reports_what_was_committed_and_the_resume_command_finishes(
     read, kinds = summary_counts(finished.stderr)
     assert read == total
     assert kinds == {"imported": total - stored, "skipped": stored, "rejected": 0}
-    assert _count(database_url) == total
+    assert count_products(database_url) == total
     assert len(_versions(database_url)) == total
 
 
@@ -143,7 +143,7 @@ def test_skip_is_quiet_and_counted_and_fail_reports_each_conflict(
     err = capsys.readouterr().err
     assert err.count("already exists") == 40
     assert summary_counts(err) == (40, {"imported": 0, "rejected": 40})
-    assert _count(use_database) == 40
+    assert count_products(use_database) == 40
 
 
 def test_update_replaces_changed_rows_and_bumps_their_version_only(

@@ -18,8 +18,9 @@ from catalog_api.schemas import ProductCreate
 from catalog_api.services.products import ALLOWED_TRANSITIONS
 from catalog_api.text import slugify
 
-# Rows written between two looks at the clock: about 30 ms of inserts with FTS triggers.
-STEP_ROWS = 250
+# Rows written between two looks at the clock: about 130 ms of inserts on SQLite (FTS
+# triggers included). Each part costs one slug lookup; parts of 250 made PostgreSQL 3x slower.
+STEP_ROWS = 1000
 
 
 class OnConflict(enum.StrEnum):
