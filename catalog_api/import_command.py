@@ -174,6 +174,11 @@ def _finish(run: _ImportRun, *, aborted: bool) -> int:
     for rejection in report.rejected:
         _echo(f"{run.args.file}:{rejection.lines}: rejected: {rejection.reason}")
     _echo(report.summary())
+    if report.conflicts:
+        _echo(
+            f"{report.conflicts:,} rows have a slug that is already taken; "
+            "--on-conflict skip leaves them out quietly, --on-conflict update applies them"
+        )
     if not (aborted or report.interrupted):
         return EXIT_REJECTED if report.rejected else 0
     committed = report.imported + report.updated

@@ -147,7 +147,7 @@ class ImportSource:
             except StopIteration:
                 return
             except csv.Error as problem:
-                values, error = [], f"misplaced quote: {problem}"
+                values, error = [], f"malformed CSV: {problem}"
             taken = lines.take()
             first, last = taken[0][0], taken[-1][0]
             if error is None and len(taken) == 1 and not "".join(values).strip():

@@ -55,6 +55,7 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     uncommitted: int = 0
+    conflicts: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     line_counts: Counter[str] = field(default_factory=Counter)
     lines_read: int = 0
@@ -253,5 +254,6 @@ class Importer:
         report.line_counts["not committed"] -= record.line_count
         if outcome.result is RowResult.REJECTED:
             report.reject(record, outcome.reason)
+            report.conflicts += outcome.conflict
         else:
             report.count(outcome.result, record)

@@ -142,6 +142,7 @@ def test_skip_is_quiet_and_counted_and_fail_reports_each_conflict(
     assert main(["import", str(extra), "--on-conflict", "fail"]) == 1
     err = capsys.readouterr().err
     assert err.count("already exists") == 40
+    assert "40 rows have a slug that is already taken; --on-conflict skip" in err
     assert summary_counts(err) == (40, {"imported": 0, "rejected": 40})
     assert count_products(use_database) == 40
 

@@ -47,6 +47,7 @@ class RowOutcome:
 
     result: RowResult
     reason: str = ""
+    conflict: bool = False
 
 
 def import_slug(row: ProductCreate) -> str:
@@ -103,7 +104,8 @@ class ImportService:
                 updates.append((index, row, slug))
                 outcomes.append(RowOutcome(RowResult.UNCHANGED))
             else:
-                outcomes.append(RowOutcome(RowResult.REJECTED, f"slug '{slug}' already exists"))
+                reason = f"slug '{slug}' already exists"
+                outcomes.append(RowOutcome(RowResult.REJECTED, reason, conflict=True))
         await self.products.insert_many(new_rows)
         if updates:
             # After the inserts, so a slug repeated within the part updates its first row.
