@@ -72,13 +72,14 @@ class _ImportRun:
         self.args = args
         self.source = source
         self.importer: Importer | None = None
+        self.stopping = False
 
     def on_sigint(self, _signum: int, _frame: FrameType | None) -> None:
         """Stop after the rows read so far are committed; a second Ctrl-C aborts at once."""
-        if self.importer is None or self.importer.report.interrupted:
+        if self.importer is None or self.stopping:
             raise KeyboardInterrupt
+        self.stopping = True
         self.importer.request_stop()
-        self.importer.report.interrupted = True
         _echo("stopping: committing the rows read so far (Ctrl-C again to abort at once)")
 
     async def run(self) -> None:
