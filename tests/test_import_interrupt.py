@@ -192,3 +192,41 @@ def test_update_replaces_changed_rows_and_bumps_their_version_only(
         assert versions[f"imported-lamp-{n}"] == (100 + n, 1)
     assert versions["imported-lamp-9"][1] == 2  # the archive, not the import
     assert versions["brand-new-lamp"] == (1100, 1)
+
+
+def test_a_second_ctrl_c_aborts_at_once_and_resuming_still_adds_up(
+    database_url: str, tmp_path: Path
+) -> None:
+    total = 20_000
+    path = write_products(tmp_path / "big.jsonl", total)
+    env = clean_env(tmp_path, CATALOG_DATABASE_URL=database_url)
+    api = command("catalog-api")
+    argv = [*api, "import", str(path), "--batch-size", "100000"]
+    importing = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while count_products(database_url) < 1:
+            assert importing.poll() is None, "the import ended before it was interrupted"
+            assert time.monotonic() < deadline, "no rows committed within 120 s"
+            time.sleep(0.05)
+        importing.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        importing.send_signal(signal.SIGINT)
+        _, stderr = importing.communicate(timeout=60)
+    finally:
+        if importing.poll() is None:
+            importing.kill()
+            importing.wait()
+    assert importing.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "may or may not have been committed" in stderr
+    resume = re.search(r"^to resume: (.+)$", stderr, re.MULTILINE)
+    assert resume, stderr
+    finished = subprocess.run(
+        [*api, *shlex.split(resume[1])[1:]], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert finished.returncode == 0, finished.stderr
+    read, kinds = summary_counts(finished.stderr)
+    assert read == total
+    assert kinds["imported"] + kinds["skipped"] == total
+    assert count_products(database_url) == total
