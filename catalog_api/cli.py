@@ -9,15 +9,14 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from pathlib import Path
 from typing import TextIO, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tqdm import tqdm
 
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
-from catalog_api.importer import Importer, ImportReport, parse_jsonl, parser_for
+from catalog_api.import_command import add_import_arguments, run_import
+from catalog_api.importer import Importer, ImportReport, parse_jsonl
 from catalog_api.migrate import SchemaOutOfDateError, current_revision, prepare_schema, upgrade
 from catalog_api.preflight import (
     check_database,
@@ -64,16 +63,6 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
-async def _import(settings: Settings, path: Path, batch_size: int) -> ImportReport:
-    parse = parser_for(path)
-    with (
-        path.open(encoding="utf-8-sig", newline="") as stream,
-        tqdm(desc=f"importing {path.name}", unit=" rows", file=sys.stderr, disable=None) as bar,
-    ):
-        async with _sessions(settings) as sessions:
-            return await Importer(sessions, batch_size).run(parse(stream), progress=bar.update)
-
-
 async def _seed_demo(settings: Settings) -> ImportReport:
     demo = files("catalog_api") / "data" / DEMO_FILE
     with demo.open(encoding="utf-8") as stream:
@@ -107,9 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="upgrade the database schema to the newest version")
     seed = commands.add_parser("seed", help="load sample data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo catalog")
-    importer = commands.add_parser("import", help="import products from .jsonl or .csv")
-    importer.add_argument("file", type=Path)
-    importer.add_argument("--batch-size", type=int, default=1000, help="rows per transaction")
+    add_import_arguments(commands.add_parser("import", help="import products from .jsonl or .csv"))
     return parser
 
 
@@ -145,18 +132,7 @@ def _main(argv: Sequence[str] | None) -> int:
         added = f"{report.imported} products added, {present} already present"
         _echo(f"demo catalog in {database_display(settings.database_url)}: {added}")
     elif args.command == "import":
-        if args.batch_size < 1:
-            _echo("--batch-size must be at least 1")
-            return 2
-        try:
-            report = asyncio.run(_import(settings, args.file, args.batch_size))
-        except (OSError, ValueError) as error:
-            _echo(f"cannot import {args.file}: {error}")
-            return 2
-        for line, reason in report.rejected:
-            _echo(f"{args.file}:{line}: rejected: {reason}")
-        _echo(f"imported {report.imported} products, rejected {len(report.rejected)} rows")
-        return 1 if report.rejected else 0
+        return run_import(settings, args)
     return 0
 
 

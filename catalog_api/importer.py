@@ -1,38 +1,116 @@
-"""Bulk import of products from JSON Lines or CSV files."""
+"""Bulk import of products: validate records, write them in time-bounded batches, account."""
 
 from __future__ import annotations
 
-import csv
-import json
+import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_api.currencies import MINOR_UNITS
-from catalog_api.errors import DomainError
+from catalog_api.import_sources import Record, json_record
 from catalog_api.schemas import ProductCreate
-from catalog_api.services import ProductService
-from catalog_api.text import slugify
+from catalog_api.services.imports import ImportService, OnConflict, RowOutcome, RowResult
 
 logger = logging.getLogger(__name__)
 
-LIST_FIELDS = ("tags", "image_urls", "seo_keywords")
-LIST_SEPARATOR = "|"
+# A transaction commits after this long even if its batch is not done, so another process
+# waiting for SQLite's write lock (busy_timeout, 10 s by default) gets it in time.
+MAX_TRANSACTION_SECONDS = 0.5
+# Between two transactions of one batch the lock stays free this long: SQLite's busy handler
+# sleeps at most 100 ms between tries, so a waiting writer always tries once in the gap.
+PAUSE_SECONDS = 0.15
+# A concurrent writer can take a slug between our check and our insert (PostgreSQL).
+_WRITE_ATTEMPTS = 3
+
+
+class Rejection(NamedTuple):
+    """A record that was not imported: its physical lines and why."""
+
+    first_line: int
+    last_line: int
+    reason: str
+
+    @property
+    def lines(self) -> str:
+        """Return '7' or '4-9'."""
+        if self.first_line == self.last_line:
+            return str(self.first_line)
+        return f"{self.first_line}-{self.last_line}"
 
 
 @dataclass
 class ImportReport:
-    """What an import did: rows imported and rows rejected with line and reason."""
+    """What an import did, in rows and in physical lines; the lines add up to lines_read."""
 
     imported: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    uncommitted: int = 0
+    conflicts: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    line_counts: Counter[str] = field(default_factory=Counter)
+    lines_read: int = 0
+    last_committed_line: int = 0
+    interrupted: bool = False
+
+    def count(self, result: RowResult, record: Record) -> None:
+        """Count one row's outcome and its lines."""
+        if result is RowResult.IMPORTED:
+            self.imported += 1
+        elif result is RowResult.UPDATED:
+            self.updated += 1
+        elif result is RowResult.UNCHANGED:
+            self.unchanged += 1
+        elif result is RowResult.SKIPPED:
+            self.skipped += 1
+        self.line_counts[result.value] += record.line_count
+
+    def reject(self, record: Record, reason: str) -> None:
+        """Record a refused row with its lines and reason."""
+        self.rejected.append(Rejection(record.first_line, record.last_line, reason))
+        self.line_counts["rejected"] += record.line_count
+
+    @property
+    def lines_accounted(self) -> int:
+        """Return the lines with an outcome: header, blank, each row's, not committed."""
+        return sum(self.line_counts.values())
+
+    def summary(self) -> str:
+        """Return one line: lines read, then each kind of line, adding up to the lines read."""
+        lines = self.line_counts
+        parts = []
+        for kind in ("header", "blank"):
+            if lines[kind]:
+                parts.append(f"{lines[kind]:,} {kind}")
+        rows = {
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rejected": len(self.rejected),
+            "not committed": self.uncommitted,
+        }
+        always = {"imported", "rejected"}
+        for kind, row_count in rows.items():
+            line_count = lines[kind]
+            if not line_count and kind not in always:
+                continue
+            text = f"{line_count:,} {kind}"
+            if kind == "skipped":
+                text += " (already present)"
+            if row_count != line_count:
+                text += f" ({row_count:,} rows)"
+            parts.append(text)
+        return f"read {self.lines_read:,} lines: " + ", ".join(parts)
 
 
 class RowError(ValueError):
@@ -67,66 +145,9 @@ def _price_to_minor(row: dict[str, Any]) -> None:
     row["price_minor"] = int(minor)
 
 
-def parse_jsonl(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-empty line; raise RowError per bad line."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield number, {"__error__": f"invalid JSON: {error.msg} at column {error.colno}"}
-            continue
-        if not isinstance(value, dict):
-            yield number, {"__error__": "each line must be a JSON object"}
-            continue
-        yield number, value
-
-
-def _csv_value(name: str, value: str) -> Any:
-    if name in LIST_FIELDS:
-        return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
-    if name == "attributes":
-        if value.lstrip().startswith("{"):
-            return json.loads(value)
-        pairs = [p.split("=", 1) for p in value.split(LIST_SEPARATOR) if p.strip()]
-        if any(len(p) != 2 for p in pairs):
-            raise RowError("attributes: use key=value|key=value or a JSON object")
-        return {k.strip(): v.strip() for k, v in pairs}
-    return value
-
-
-def parse_csv(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, row) for each CSV record; lists use '|' as separator."""
-    reader = csv.DictReader(stream)
-    line = 1
-    for record in reader:
-        start, line = line + 1, reader.line_num
-        if None in record:
-            yield start, {"__error__": "the row has more values than the header has columns"}
-            continue
-        try:
-            row = {k: _csv_value(k, v) for k, v in record.items() if v is not None and v != ""}
-        except (RowError, json.JSONDecodeError) as error:
-            yield start, {"__error__": str(error)}
-            continue
-        yield start, row
-
-
-def parser_for(path: Path) -> Callable[[TextIO], Iterator[tuple[int, dict[str, Any]]]]:
-    """Choose the parser by file extension."""
-    suffix = path.suffix.lower()
-    if suffix in {".jsonl", ".ndjson", ".json"}:
-        return parse_jsonl
-    if suffix == ".csv":
-        return parse_csv
-    raise ValueError(f"unknown file type {suffix!r}: use .jsonl, .ndjson or .csv")
-
-
 def validate_row(row: dict[str, Any]) -> ProductCreate:
     """Turn a parsed row into a product or raise RowError with the reason."""
-    if "__error__" in row:
-        raise RowError(row["__error__"])
+    row = dict(row)
     _price_to_minor(row)
     try:
         return ProductCreate.model_validate(row)
@@ -134,63 +155,105 @@ def validate_row(row: dict[str, Any]) -> ProductCreate:
         raise RowError(describe_validation_error(error)) from error
 
 
-class Importer:
-    """Validate rows and insert the valid ones in batches, one transaction per batch."""
+def parse_jsonl(stream: TextIO) -> Iterator[Record]:
+    """Yield a record for each non-empty line of a JSON Lines text stream."""
+    for number, line in enumerate(stream, start=1):
+        if line.strip():
+            yield json_record(number, line)
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], batch_size: int = 1000) -> None:
+
+class Importer:
+    """Validate records and write the valid ones in batches bounded in rows and in time."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        batch_size: int = 1000,
+        *,
+        on_conflict: OnConflict = OnConflict.FAIL,
+        max_transaction_seconds: float = MAX_TRANSACTION_SECONDS,
+        pause_seconds: float = PAUSE_SECONDS,
+    ) -> None:
         self.sessions = sessions
         self.batch_size = batch_size
+        self.on_conflict = on_conflict
+        self.max_transaction_seconds = max_transaction_seconds
+        self.pause_seconds = pause_seconds
+        self.report = ImportReport()
+        self._stop_requested = False
+
+    def request_stop(self) -> None:
+        """Stop reading after the current row; what was read is still written."""
+        self._stop_requested = True
 
     async def run(
-        self,
-        rows: Iterator[tuple[int, dict[str, Any]]],
-        *,
-        progress: Callable[[int], object] | None = None,
+        self, records: Iterable[Record], *, progress: Callable[[int], object] | None = None
     ) -> ImportReport:
-        """Import all rows; progress gets the number of rows handled after each batch."""
-        report = ImportReport()
-        batch: list[tuple[int, ProductCreate]] = []
-        for number, row in rows:
+        """Import all records (until a stop is requested); progress gets lines handled."""
+        report = self.report
+        batch: list[tuple[Record, ProductCreate]] = []
+        for record in records:
             try:
-                batch.append((number, validate_row(row)))
+                if record.fields is None:
+                    raise RowError(record.error or "no fields")
+                batch.append((record, validate_row(record.fields)))
+                report.uncommitted += 1
+                report.line_counts["not committed"] += record.line_count
             except RowError as error:
-                report.rejected.append((number, str(error)))
+                report.reject(record, str(error))
                 if progress:
-                    progress(1)
+                    progress(record.line_count)
             if len(batch) >= self.batch_size:
-                await self._flush(batch, report, progress)
+                await self._write(batch, progress)
                 batch = []
+            if self._stop_requested:
+                report.interrupted = True
+                break
         if batch:
-            await self._flush(batch, report, progress)
+            await self._write(batch, progress)
         report.rejected.sort()
         return report
 
-    async def _flush(
+    async def _write(
         self,
-        batch: list[tuple[int, ProductCreate]],
-        report: ImportReport,
+        batch: list[tuple[Record, ProductCreate]],
         progress: Callable[[int], object] | None,
     ) -> None:
-        try:
-            async with self.sessions() as session:
-                rejected = await ProductService(session).import_rows([p for _, p in batch])
-        except IntegrityError:
-            logger.info("a concurrent writer took a slug; importing this batch row by row")
-            rejected = await self._one_by_one(batch)
-        for index, reason in rejected:
-            report.rejected.append((batch[index][0], reason))
-        report.imported += len(batch) - len(rejected)
-        if progress:
-            progress(len(batch))
+        written = 0
+        while written < len(batch):
+            if written:
+                # Leave the write lock free for a moment: other processes queue on it.
+                await asyncio.sleep(self.pause_seconds)
+            rest = batch[written:]
+            outcomes = await self._write_once([product for _, product in rest])
+            for (record, _), outcome in zip(rest, outcomes, strict=False):
+                self._count(record, outcome)
+            written += len(outcomes)
+            self.report.last_committed_line = rest[len(outcomes) - 1][0].last_line
+            if progress:
+                progress(sum(record.line_count for record, _ in rest[: len(outcomes)]))
 
-    async def _one_by_one(self, batch: list[tuple[int, ProductCreate]]) -> list[tuple[int, str]]:
-        rejected = []
-        for index, (_, product) in enumerate(batch):
-            if product.slug is None:
-                product = product.model_copy(update={"slug": slugify(product.title) or "product"})
+    async def _write_once(self, products: list[ProductCreate]) -> list[RowOutcome]:
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 async with self.sessions() as session:
-                    await ProductService(session).create(product)
-            except DomainError as error:
-                rejected.append((index, error.detail))
-        return rejected
+                    return await ImportService(session).write(
+                        products,
+                        on_conflict=self.on_conflict,
+                        max_seconds=self.max_transaction_seconds,
+                    )
+            except IntegrityError:
+                if attempt == _WRITE_ATTEMPTS:
+                    raise
+                logger.info("a concurrent writer took a slug; writing this batch again")
+        raise AssertionError("unreachable")
+
+    def _count(self, record: Record, outcome: RowOutcome) -> None:
+        report = self.report
+        report.uncommitted -= 1
+        report.line_counts["not committed"] -= record.line_count
+        if outcome.result is RowResult.REJECTED:
+            report.reject(record, outcome.reason)
+            report.conflicts += outcome.conflict
+        else:
+            report.count(outcome.result, record)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,10 @@ from catalog_api.preflight import (
     port_number,
 )
 from catalog_mcp.config import McpSettings
+
+logger = logging.getLogger("catalog_mcp")
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 if TYPE_CHECKING:
     from catalog_api.config import Settings as ApiSettings
@@ -63,6 +69,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     """Run the MCP server; stdout carries only protocol messages."""
     args = build_parser().parse_args(argv)
+    try:
+        _run(args)
+    except KeyboardInterrupt:
+        # Ctrl-C in a terminal, also while starting up: stop without a traceback.
+        _quiet_stragglers()
+        logger.info("interrupted; stopped")
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _quiet_stragglers() -> None:
+    """Drop the error of a database thread that finishes after the interrupted loop closed."""
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not (
+            isinstance(args.exc_value, RuntimeError) and "loop is closed" in str(args.exc_value)
+        ):
+            previous(args)
+
+    threading.excepthook = hook
+
+
+def _run(args: argparse.Namespace) -> None:
     settings = load_settings(McpSettings)
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -80,7 +110,6 @@ def _main(argv: Sequence[str] | None) -> int:
         serve_http(server, settings, host=args.host, port=args.port)
     else:
         server.run("stdio")
-    return 0
 
 
 if __name__ == "__main__":

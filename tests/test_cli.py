@@ -64,12 +64,14 @@ def test_import_jsonl_reports_each_rejected_line(
     assert f"{path}:5: rejected: slug 'good-lamp' already exists" in err
     assert f"{path}:6: rejected: each line must be a JSON object" in err
     assert f"{path}:8: rejected: price: 1.234 has more decimals than USD allows" in err
-    assert "imported 2 products, rejected 5 rows" in err
+    assert "read 8 lines: 1 blank, 2 imported, 5 rejected" in err
     products = {p["slug"]: p for p in _products(use_database)}
     assert set(products) == {"good-lamp", "priced"}
     assert products["priced"]["price_minor"] == 1234
     assert main(["import", str(path)]) == 1
-    assert "imported 0 products" in capsys.readouterr().err
+    again = capsys.readouterr().err
+    assert f"{path}:1: rejected: slug 'good-lamp' already exists" in again
+    assert "read 8 lines: 1 blank, 0 imported, 7 rejected" in again
     assert len(_products(use_database)) == 2
 
 
@@ -89,7 +91,8 @@ def test_import_csv_with_lists_and_attributes(
     assert main(["import", str(path), "--batch-size", "1"]) == 1
     err = capsys.readouterr().err
     assert f"{path}:4: rejected: price: not a number" in err
-    assert f"{path}:6: rejected: the row has more values" in err
+    assert f"{path}:6: rejected: the row has 9 values, the header has 8 columns" in err
+    assert "read 6 lines: 1 header, 3 imported (2 rows), 2 rejected" in err
     products = {p["slug"]: p for p in _products(use_database)}
     assert set(products) == {"oak-desk", "tea-set"}
     desk = products["oak-desk"]

@@ -1,0 +1,138 @@
+"""Bulk import writes: one time-bounded transaction of new, skipped or updated products."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_api.db import begin_write
+from catalog_api.models import Product, utcnow
+from catalog_api.repositories import ProductRepository
+from catalog_api.schemas import ProductCreate
+from catalog_api.services.products import ALLOWED_TRANSITIONS
+from catalog_api.text import slugify
+
+# Rows written between two looks at the clock: about 130 ms of inserts on SQLite (FTS
+# triggers included). Each part costs one slug lookup; parts of 250 made PostgreSQL 3x slower.
+STEP_ROWS = 1000
+
+
+class OnConflict(enum.StrEnum):
+    """What an import does with a row whose slug is already taken."""
+
+    FAIL = "fail"
+    SKIP = "skip"
+    UPDATE = "update"
+
+
+class RowResult(enum.StrEnum):
+    """What happened to one row."""
+
+    IMPORTED = "imported"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """The result of one row, with the reason when it was rejected."""
+
+    result: RowResult
+    reason: str = ""
+    conflict: bool = False
+
+
+def import_slug(row: ProductCreate) -> str:
+    """Return the slug a row is stored under: its own, or one derived from the title."""
+    return row.slug or slugify(row.title) or "product"
+
+
+class ImportService:
+    """Write imported rows, one transaction per call, bounded in rows and in time."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.products = ProductRepository(session)
+
+    async def write(
+        self, rows: Sequence[ProductCreate], *, on_conflict: OnConflict, max_seconds: float
+    ) -> list[RowOutcome]:
+        """Write a prefix of rows and commit once the rows or max_seconds run out.
+
+        Returns one outcome per row written; rows past the prefix are for the next call. The
+        clock starts when the write lock is held, so waiting for it does not count.
+        """
+        await begin_write(self.session)
+        held_since = time.monotonic()
+        outcomes: list[RowOutcome] = []
+        while len(outcomes) < len(rows):
+            if outcomes and time.monotonic() - held_since >= max_seconds:
+                break
+            part = rows[len(outcomes) : len(outcomes) + STEP_ROWS]
+            outcomes.extend(await self._write_part(part, on_conflict))
+        await self.session.commit()
+        return outcomes
+
+    async def _write_part(
+        self, rows: Sequence[ProductCreate], on_conflict: OnConflict
+    ) -> list[RowOutcome]:
+        now = utcnow()
+        slugs = [import_slug(row) for row in rows]
+        taken = await self.products.existing_slugs(slugs)
+        outcomes: list[RowOutcome] = []
+        new_rows: list[dict[str, Any]] = []
+        updates: list[tuple[int, ProductCreate, str]] = []
+        for index, (row, slug) in enumerate(zip(rows, slugs, strict=True)):
+            if slug not in taken:
+                taken.add(slug)
+                values = row.to_values()
+                values.update(slug=slug, created_at=now, updated_at=now, version=1)
+                values["status"] = row.status.value
+                new_rows.append(values)
+                outcomes.append(RowOutcome(RowResult.IMPORTED))
+            elif on_conflict is OnConflict.SKIP:
+                outcomes.append(RowOutcome(RowResult.SKIPPED))
+            elif on_conflict is OnConflict.UPDATE:
+                updates.append((index, row, slug))
+                outcomes.append(RowOutcome(RowResult.UNCHANGED))
+            else:
+                reason = f"slug '{slug}' already exists"
+                outcomes.append(RowOutcome(RowResult.REJECTED, reason, conflict=True))
+        await self.products.insert_many(new_rows)
+        if updates:
+            # After the inserts, so a slug repeated within the part updates its first row.
+            await self._update(updates, outcomes)
+        return outcomes
+
+    async def _update(
+        self, updates: list[tuple[int, ProductCreate, str]], outcomes: list[RowOutcome]
+    ) -> None:
+        found = await self.session.scalars(
+            select(Product).where(Product.slug.in_({slug for _, _, slug in updates}))
+        )
+        by_slug = {product.slug: product for product in found}
+        for index, row, slug in updates:
+            product = by_slug[slug]
+            values = row.to_values()
+            values["slug"] = slug
+            status = values["status"]
+            if status != product.status and status not in ALLOWED_TRANSITIONS[product.status]:
+                reason = f"slug '{slug}' is {product.status.value}; it cannot become {status.value}"
+                outcomes[index] = RowOutcome(RowResult.REJECTED, reason)
+                continue
+            changed = {k: v for k, v in values.items() if getattr(product, k) != v}
+            if changed:
+                for name, value in changed.items():
+                    setattr(product, name, value)
+                product.updated_at = utcnow()
+                outcomes[index] = RowOutcome(RowResult.UPDATED)
+        # The flush bumps each changed product's version (its ETag) by one.
+        await self.session.flush()
