@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from catalog_api.serving import serve
+from catalog_api.serving import no_write_redirects, serve
 from catalog_mcp.config import McpSettings
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def build_http_app(server: MCPServer, settings: McpSettings, *, host: str) -> AS
         host=host,
     )
     app.add_route("/healthz", _healthz, methods=["GET"])
+    no_write_redirects(app.router)
     if settings.mcp_token is None:
         if host not in {"127.0.0.1", "localhost", "::1"}:
             logger.warning(
