@@ -168,6 +168,11 @@ class HeadLimitedProtocol(HttpToolsProtocol):
         self._answer_and_close(_plain_response(408, b"Request Timeout", detail), linger=False)
 
     def _answer_and_close(self, response: bytes, *, linger: bool) -> None:
+        if self.cycle is not None and not self.cycle.response_complete:
+            # An earlier pipelined request is still answering: end after it, adding nothing.
+            self.cycle.keep_alive = False
+            self.flow.pause_reading()
+            return
         self.transport.write(response)
         if linger and self.transport.can_write_eof():
             # Half-close, drop what still arrives, then close: the client reads the answer.
