@@ -118,7 +118,8 @@ class HeadLimitedProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         """Refuse a head over the cap that arrived in one chunk; otherwise hand it to uvicorn."""
         self._head_open = False
-        self._cancel_head_timer()
+        if self._head_timer is not None:
+            self._cancel_head_timer()
         if (
             self._head_bytes + self._chunk_bytes > self.max_header_bytes
             and self._measured_head() > self.max_header_bytes
