@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run (default 5)")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per server")
     parser.add_argument("--workdir", type=Path, help="work directory (default: new dir in /tmp)")
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="A/A: run plain uvicorn as A too, to see the spread of the method itself",
+    )
     return parser
 
 
@@ -70,24 +75,26 @@ def _summary(name: str, results: list[WrkResult], cpu_us: list[float]) -> str:
     )
 
 
-def _servers(port_a: int, port_b: int) -> dict[str, list[str]]:
-    """Return the argv of A (catalog-api serve) and B (plain uvicorn, as before)."""
-    return {
-        A: [*command("catalog-api"), "serve", "--port", str(port_a)],
-        B: [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "catalog_api.app:create_app",
-            "--host",
-            LOOPBACK,
-            "--port",
-            str(port_b),
-            "--log-level",
-            "warning",
-        ],
-    }
+def _plain_uvicorn(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "catalog_api.app:create_app",
+        "--host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+
+
+def _servers(port_a: int, port_b: int, control: bool) -> dict[str, list[str]]:
+    """Return the argv of A (catalog-api serve, or plain uvicorn too) and B (plain uvicorn)."""
+    serve = [*command("catalog-api"), "serve", "--port", str(port_a)]
+    return {A: _plain_uvicorn(port_a) if control else serve, B: _plain_uvicorn(port_b)}
 
 
 def _round(
@@ -100,7 +107,7 @@ def _round(
     wrk_log = logs / "wrk.log"
     with ExitStack() as stack:
         targets: dict[str, tuple[str, int]] = {}
-        for name, argv_server in _servers(port_a, port_b).items():
+        for name, argv_server in _servers(port_a, port_b, args.control).items():
             url = f"http://{LOOPBACK}:{ports[name]}"
             server_log = logs / f"round{number}-{name.split()[0]}.log"
             process = stack.enter_context(
@@ -167,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = [
         f"{wrk_version()}; wrk -t1 -c{CONNECTIONS} -d{args.seconds}s, ids at random in "
         f"1..{args.n}; {args.rounds} rounds of fresh servers x {args.runs} runs each, "
-        "A and B interleaved",
+        "A and B interleaved"
+        + (" (CONTROL: A is plain uvicorn too, an A/A run)" if args.control else ""),
         _summary(A, results[A], cpu[A]),
         _summary(B, results[B], cpu[B]),
         *round_lines,
