@@ -24,6 +24,7 @@ from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
 from catalog_api.routes.params import document_page_size
 from catalog_api.services.queries import ProductQueries
+from catalog_api.serving import no_write_redirects
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     products.add_fast_routes(app)
     app.include_router(catalog.router)
     app.include_router(describe.router)
+    no_write_redirects(app.router)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
     return app

@@ -71,17 +71,15 @@ async def _seed_demo(settings: Settings) -> ImportReport:
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
-    import uvicorn
-
     from catalog_api.app import create_app
+    from catalog_api.serving import serve
 
-    uvicorn.run(
+    serve(
         create_app(settings),
         host=host or settings.host,
         port=settings.port if port is None else port,
-        log_level=settings.log_level.lower(),
-        # uvicorn annotates int but hands the value to asyncio.wait_for, which takes float.
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # type: ignore[arg-type]
+        log_level=settings.log_level,
+        shutdown_grace_seconds=settings.shutdown_grace_seconds,
     )
 
 

@@ -7,7 +7,6 @@ import hmac
 import json
 import logging
 
-import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
@@ -15,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from catalog_api.serving import no_write_redirects, serve
 from catalog_mcp.config import McpSettings
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def build_http_app(server: MCPServer, settings: McpSettings, *, host: str) -> AS
         host=host,
     )
     app.add_route("/healthz", _healthz, methods=["GET"])
+    no_write_redirects(app.router)
     if settings.mcp_token is None:
         if host not in {"127.0.0.1", "localhost", "::1"}:
             logger.warning(
@@ -130,11 +131,10 @@ def serve_http(
     bind_port = settings.mcp_port if port is None else port
     app = build_http_app(server, settings, host=bind)
     logger.info("serving MCP over streamable HTTP at http://%s:%s%s", bind, bind_port, MCP_PATH)
-    uvicorn.run(
+    serve(
         app,
         host=bind,
         port=bind_port,
-        log_level=settings.log_level.lower(),
-        # uvicorn annotates int but hands the value to asyncio.wait_for, which takes float.
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # type: ignore[arg-type]
+        log_level=settings.log_level,
+        shutdown_grace_seconds=settings.shutdown_grace_seconds,
     )

@@ -232,8 +232,9 @@ async def create_product(
         )
     created = await service.create(body, idempotency=idempotency)
     response = json_response(created.product, status.HTTP_201_CREATED)
-    location = request.url_for("get_product", product_id=created.product.id)
-    response.headers["Location"] = str(location)
+    # Relative, from the route table: the client's Host header must not pick where it points.
+    path = request.app.url_path_for("get_product", product_id=created.product.id)
+    response.headers["Location"] = request.scope.get("root_path", "") + str(path)
     if created.replayed:
         response.headers[REPLAYED_HEADER] = "true"
     return response
