@@ -164,6 +164,14 @@ def _port_problem(
     return StartupError(f"cannot listen on {where} ({host_setting}, {port_setting}): {error}")
 
 
+class _DropCancelledCloses(logging.Filter):
+    """Drop the pool's traceback for a connection close cut short by Ctrl-C."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
 def check_database(settings: Settings, *, check_schema: bool = True) -> None:
     """Open the database once, upgrade or check its schema; raise StartupError if that fails."""
     url = _supported_url(settings.database_url)
@@ -172,6 +180,9 @@ def check_database(settings: Settings, *, check_schema: bool = True) -> None:
     if is_file and not database.startswith("file:"):  # a file: URI is left to SQLite
         check_sqlite_file(Path(database).expanduser())
     asyncio.run(_open_database(settings, url, check_schema=check_schema))
+
+
+_DROP_CANCELLED_CLOSES = _DropCancelledCloses()
 
 
 def _supported_url(database_url: str) -> URL:
@@ -259,6 +270,10 @@ async def _open_database(settings: Settings, url: URL, *, check_schema: bool) ->
 
     where = database_display(settings.database_url)
     engine = create_engine(settings)
+    pool_class = type(engine.pool)
+    logging.getLogger(f"{pool_class.__module__}.{pool_class.__name__}").addFilter(
+        _DROP_CANCELLED_CLOSES
+    )
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS), engine.connect():
             pass

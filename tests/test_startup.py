@@ -19,10 +19,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from catalog_api.migrate import head_revision
 from catalog_api.preflight import explain_database_error
 from tests.conftest import PG_ENV
 from tests.processes import clean_env, command, free_port, sqlite_url
 
+HEAD = str(head_revision())
 SETPRIV = shutil.which("setpriv")
 # Root ignores file modes; without these capabilities it meets them like any other user.
 DROP_DAC = ["--bounding-set", "-dac_override,-dac_read_search"]
@@ -105,7 +107,7 @@ def test_missing_directories_are_created(tmp_path: Path) -> None:
     env = clean_env(tmp_path, CATALOG_DATABASE_URL=f"sqlite:///{path}")
     result = run("catalog-api", "migrate", env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip() == f"{path}: database at revision 0003, upgraded from empty"
+    assert result.stderr.strip() == f"{path}: database at revision {HEAD}, upgraded from empty"
     assert path.exists()
 
 
@@ -200,7 +202,7 @@ def test_mcp_start_is_quiet_and_keeps_stdout_for_the_protocol(tmp_path: Path) ->
         assert result.stdout == ""
         assert "alembic" not in result.stderr
         assert "Traceback" not in result.stderr
-    assert "upgraded the database schema from empty to 0003" in first.stderr
+    assert f"upgraded the database schema from empty to {HEAD}" in first.stderr
     assert "upgraded" not in again.stderr
 
 
@@ -286,7 +288,7 @@ def test_unknown_postgres_database_and_role_are_named(postgres_base: str, tmp_pa
 @pytest.mark.postgres
 def test_unmigrated_postgres_then_migrate_and_seed(empty_postgres: str, tmp_path: Path) -> None:
     env = clean_env(tmp_path, CATALOG_DATABASE_URL=empty_postgres)
-    _, fix = assert_refused(run("catalog-mcp", env=env), "revision none", "0003")
+    _, fix = assert_refused(run("catalog-mcp", env=env), "revision none", HEAD)
     assert "catalog-api migrate" in fix
     # A plain postgresql:// URL, with a password, gets the async driver.
     url = make_url(empty_postgres).set(drivername="postgresql", password="secret-pw")
@@ -295,7 +297,7 @@ def test_unmigrated_postgres_then_migrate_and_seed(empty_postgres: str, tmp_path
     env = clean_env(tmp_path, CATALOG_DATABASE_URL=plain)
     migrated = run("catalog-api", "migrate", env=env)
     assert migrated.returncode == 0, migrated.stderr
-    assert migrated.stderr.strip().endswith("database at revision 0003, upgraded from empty")
+    assert migrated.stderr.strip().endswith(f"database at revision {HEAD}, upgraded from empty")
     seeded = run("catalog-api", "seed", "--demo", env=env)
     assert seeded.returncode == 0, seeded.stderr
     shown = url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=True)
