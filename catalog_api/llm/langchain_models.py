@@ -65,8 +65,8 @@ class LLMFactory:
             return ChatAnthropic(**{**params, "max_retries": 0})
         from langchain_google_genai import ChatGoogleGenerativeAI
 
-        # google-genai reads HttpRetryOptions(attempts=0) as "default (5 retries)"; one
-        # attempt is what turns retrying off. timeout is in seconds (sent as ms).
+        # max_retries counts attempts: langchain-google-genai documents 0 as "the SDK's
+        # default (5 attempts)" and 1 as one attempt. timeout is in seconds (sent as ms).
         return ChatGoogleGenerativeAI(**{**params, "max_retries": 1})
 
     @staticmethod
