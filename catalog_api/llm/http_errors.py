@@ -1,7 +1,7 @@
 """The exceptions of the HTTP libraries under the vendor SDKs, and a short reason for each.
 
-The SDKs let these out unwrapped: google-genai 3.x sends with httpx2 by default, google-genai
-2.x with httpx (either one when GOOGLE_GENAI_HTTP_CLIENT says so), and with aiohttp whenever
+The SDKs let these out unwrapped: google-genai 3.x sends with httpx2 by default (httpx when
+GOOGLE_GENAI_HTTP_CLIENT=httpx), google-genai 2.x with httpx, both with aiohttp whenever
 aiohttp is installed; openai>=3 and anthropic>=2 are built on httpx2. httpx2 is a fork whose
 classes are not httpx's, so each library's classes are listed on their own.
 """
