@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from importlib.metadata import version
 
 import pytest
 
@@ -17,6 +19,8 @@ from tests.fakes.server import RecordedRequest
 
 KEY = "test-key-SECRET-1234567890"
 PROMPT = build_prompt(ProductFacts(title="Steel bottle", category="outdoor", tags=("hiking",)))
+# The provider keeps the SDK's default API version: v1 from google-genai 3.0, v1beta before.
+API_VERSION = "v1" if int(version("google-genai").split(".")[0]) >= 3 else "v1beta"
 
 ProviderFactory = Callable[..., AbstractAsyncContextManager[GeminiProvider]]
 
@@ -32,6 +36,7 @@ def _clean_gemini_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "GOOGLE_GENAI_USE_VERTEXAI",
         "GOOGLE_GENAI_USE_ENTERPRISE",
         "GOOGLE_GENAI_HTTP_CLIENT",
+        "GOOGLE_GENAI_API_VERSION",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -74,7 +79,7 @@ async def test_success_returns_model_text_and_sends_the_prompt(provider: Provide
     assert len(record) == 1
     sent = record[0]
     assert sent.method == "POST"
-    assert sent.path == "/v1beta/models/gemini-2.5-flash:generateContent"
+    assert sent.path == f"/{API_VERSION}/models/gemini-2.5-flash:generateContent"
     assert sent.headers["x-goog-api-key"] == KEY
     assert KEY not in sent.path
     body = sent.body
@@ -95,7 +100,7 @@ async def test_custom_model_is_used_in_the_path() -> None:
             await gemini.generate(Prompt(system="s", user="u"))
         finally:
             await gemini.aclose()
-    assert record[0].path == "/v1beta/models/gemini-2.5-flash-lite:generateContent"
+    assert record[0].path == f"/{API_VERSION}/models/gemini-2.5-flash-lite:generateContent"
 
 
 async def test_server_error_is_reported_by_status(provider: ProviderFactory) -> None:
@@ -139,14 +144,39 @@ async def test_truncated_reply_is_a_provider_error(provider: ProviderFactory) ->
     assert reason == "truncated (MAX_TOKENS)"
 
 
-async def test_unreachable_server_is_a_network_error(provider: ProviderFactory) -> None:
+async def test_api_version_can_be_chosen_by_the_sdk_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GOOGLE_GENAI_API_VERSION", "v1beta")  # needed for *-latest aliases
+    record: list[RecordedRequest] = []
+    with fake_gemini("ok", record=record) as url:
+        gemini = GeminiProvider(api_key=KEY, base_url=url)
+        try:
+            await gemini.generate(PROMPT)
+        finally:
+            await gemini.aclose()
+    assert record[0].path == "/v1beta/models/gemini-2.5-flash:generateContent"
+
+
+@pytest.mark.parametrize("http_client", ["", "httpx", "httpx2"])
+async def test_refused_connection_is_a_connection_failure(
+    provider: ProviderFactory,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    http_client: str,
+) -> None:
+    """Each HTTP library google-genai can send with (3.x default: httpx2) maps its own errors."""
+    monkeypatch.setenv("GOOGLE_GENAI_HTTP_CLIENT", http_client)
     with fake_gemini("ok") as url:
         pass  # the port is free again once the fake has shut down
+    started = time.monotonic()
     async with provider(url, seconds=2.0) as gemini:
         with pytest.raises(ProviderError) as caught:
             await gemini.generate(PROMPT)
-    assert str(caught.value) == "network error: ConnectError"
+    assert str(caught.value) == "connection failed"
     assert KEY not in str(caught.value)
+    assert time.monotonic() - started < 2.0  # one attempt, no SDK retries
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_no_key_means_unavailable() -> None:

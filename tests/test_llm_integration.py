@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -88,6 +89,22 @@ async def test_every_remote_failing_leaves_the_answer_to_offline() -> None:
     for reason in reasons.values():
         assert GEMINI_KEY not in reason
         assert AWS_SECRET not in reason
+
+
+async def test_a_refused_gemini_connection_is_a_mapped_failure_not_a_crash(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with fake_gemini("ok") as gemini_url, fake_google("ok") as google:
+        pass  # both ports are free again once the fakes have shut down
+    chain = build_chain(
+        settings("gemini,google", gemini_base_url=gemini_url, google_base_url=google.base_url)
+    )
+    result = await chain.generate(FACTS)
+    await chain.aclose()
+    assert result.provider == "offline"
+    reasons = {a.provider: a.reason for a in result.failed}
+    assert reasons == {"gemini": "connection failed", "google": "connection failed"}
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_malformed_replies_count_as_failures() -> None:

@@ -186,6 +186,9 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # Unbuffered: a buffered readline can pull two answers in at once, and select() then
+        # waits on the pipe for the second one, which already sits in the buffer.
+        bufsize=0,
     )
     assert process.stdin is not None
     try:

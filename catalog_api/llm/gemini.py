@@ -6,12 +6,12 @@ import asyncio
 import json
 import logging
 
-import httpx
 import pydantic
 from google import genai
 from google.genai import errors, types
 
 from catalog_api.llm.base import Prompt, ProviderError
+from catalog_api.llm.http_errors import http_failure_reason, http_library_errors
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 MAX_OUTPUT_TOKENS = 2048
 TEMPERATURE = 0.4
 
+# What the SDK lets out when the request never got an HTTP answer; asyncio's own timeout too.
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (TimeoutError, *http_library_errors().any)
 _STATUS_LABELS = {
     400: "bad request",
     401: "unauthorized",
@@ -98,11 +100,9 @@ class GeminiProvider:
                 )
         except errors.APIError as exc:
             raise self._fail(_http_reason(exc.code)) from None
-        except (TimeoutError, httpx.TimeoutException):
-            raise self._fail("timeout") from None
-        except httpx.HTTPError as exc:
-            raise self._fail(f"network error: {type(exc).__name__}") from None
-        except json.JSONDecodeError:
+        except _TRANSPORT_ERRORS as exc:
+            raise self._fail(http_failure_reason(exc)) from None
+        except (json.JSONDecodeError, errors.UnknownApiResponseError):
             raise self._fail("malformed response: not JSON") from None
         except pydantic.ValidationError:
             raise self._fail("malformed response: unexpected fields") from None

@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from catalog_api.llm.base import Prompt, ProviderError
+from catalog_api.llm.http_errors import http_library_errors
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,8 @@ class LLMFactory:
             return ChatAnthropic(**{**params, "max_retries": 0})
         from langchain_google_genai import ChatGoogleGenerativeAI
 
-        # google-genai reads HttpRetryOptions(attempts=0) as "default (5 retries)"; one
-        # attempt is what turns retrying off. timeout is in seconds (sent as ms).
+        # max_retries counts attempts: langchain-google-genai documents 0 as "the SDK's
+        # default (5 attempts)" and 1 as one attempt. timeout is in seconds (sent as ms).
         return ChatGoogleGenerativeAI(**{**params, "max_retries": 1})
 
     @staticmethod
@@ -336,7 +337,7 @@ def _sdk_errors() -> _SdkErrors:
         _anthropic_errors,
         _google_errors,
         _langchain_google_errors,
-        _httpx_errors,
+        _http_library_errors,
     ):
         try:
             loader(found)
@@ -382,20 +383,10 @@ def _langchain_google_errors(found: _SdkErrors) -> None:
     found.base.append(ChatGoogleGenerativeAIError)
 
 
-def _httpx_errors(found: _SdkErrors) -> None:
-    """Add httpx's errors, which google-genai lets out unwrapped, and httpx2's if present."""
-    # openai>=3 and anthropic>=2 are built on httpx2, a fork whose classes are not httpx's.
-    import httpx
-
-    found.base.append(httpx.HTTPError)
-    found.status.append(httpx.HTTPStatusError)
-    found.timeout.append(httpx.TimeoutException)
-    found.connection.append(httpx.TransportError)
-    try:
-        import httpx2
-    except ImportError:
-        return
-    found.base.append(httpx2.HTTPError)
-    found.status.append(httpx2.HTTPStatusError)
-    found.timeout.append(httpx2.TimeoutException)
-    found.connection.append(httpx2.TransportError)
+def _http_library_errors(found: _SdkErrors) -> None:
+    """Add the HTTP libraries' errors (httpx, httpx2, aiohttp), which SDKs let out unwrapped."""
+    errors = http_library_errors()
+    found.base.extend(errors.any)
+    found.status.extend(errors.status)
+    found.timeout.extend(errors.timeout)
+    found.connection.extend(errors.connection)

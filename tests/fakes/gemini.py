@@ -11,7 +11,8 @@ from typing import Any
 from tests.fakes.server import Fake, FakeHandler, RecordedRequest, check_mode, serve
 
 MODES = frozenset({"ok", "500", "429", "hang", "malformed", "blocked", "empty", "truncated"})
-PATH_RE = re.compile(r"^/(?P<version>v1[a-z0-9]*)/models/(?P<model>[^/:]+):generateContent$")
+# The real service answers on v1 (google-genai 3.x's default) and v1beta (2.x's).
+PATH_RE = re.compile(r"^/(?P<version>v1|v1beta)/models/(?P<model>[^/:]+):generateContent$")
 ERROR_REPLIES = {"500": (500, "INTERNAL"), "429": (429, "RESOURCE_EXHAUSTED")}
 
 COPY = {

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from tests.fakes.gemini import PATH_RE
 from tests.fakes.server import Fake, FakeHandler, FakeServer, check_mode, serve
 
 MODES = ("ok", "500", "429", "hang", "malformed")
@@ -32,8 +33,8 @@ class _Handler(FakeHandler):
         """Record the request, then answer per the fake's mode."""
         request = self.record_request()
         fake = self.server.fake
-        path = request.path.split("?", 1)[0]
-        if not (path.startswith("/v1beta/models/") and path.endswith(":generateContent")):
+        route = PATH_RE.match(request.path.split("?", 1)[0])
+        if route is None:
             self._error(404, "NOT_FOUND", "Unknown path")
         elif not request.headers.get("x-goog-api-key"):
             self._error(401, "UNAUTHENTICATED", "Missing x-goog-api-key header")
@@ -43,18 +44,17 @@ class _Handler(FakeHandler):
             self._error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted.")
         elif fake.mode == "hang":
             fake.hang()
-            self.send_json(200, _response(fake.reply, path))
+            self.send_json(200, _response(fake.reply, route["model"]))
         elif fake.mode == "malformed":
             self.send_json(200, {"candidates": [{"content": {"parts": "not-a-list"}}]})
         else:
-            self.send_json(200, _response(fake.reply, path))
+            self.send_json(200, _response(fake.reply, route["model"]))
 
     def _error(self, status: int, kind: str, message: str) -> None:
         self.send_json(status, {"error": {"code": status, "message": message, "status": kind}})
 
 
-def _response(reply: str, path: str) -> dict[str, Any]:
-    model = path.removeprefix("/v1beta/models/").removesuffix(":generateContent")
+def _response(reply: str, model: str) -> dict[str, Any]:
     return {
         "candidates": [
             {
@@ -76,6 +76,6 @@ def _response(reply: str, path: str) -> dict[str, Any]:
 def fake_google(
     mode: str = "ok", *, reply: str = DEFAULT_REPLY
 ) -> AbstractContextManager[FakeGoogle]:
-    """Serve the fake on a free loopback port; the SDK appends /v1beta/models/... to base_url."""
+    """Serve the fake on a free loopback port; the SDK appends /v1/models/... to base_url."""
     check_mode(mode, MODES)
     return serve(FakeGoogle(mode=mode, reply=reply), _Handler)
