@@ -48,6 +48,36 @@ class Settings(BaseSettings):
         description="FULL survives power loss; NORMAL survives only process crashes.",
     )
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        description="Seconds a request waits for a pooled database connection; then it is "
+        "refused with 503 and Retry-After.",
+    )
+    postgres_lock_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="How long a PostgreSQL statement waits for a row or table lock before it "
+        "gives up (a 503 with Retry-After); 0 waits forever.",
+    )
+    query_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Searches and product lists served at once per process; keep it below "
+        "db_pool_size so that reads by id, categories and writes always find a connection.",
+    )
+    query_queue_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a search or list waits for one of those slots before it is "
+        "refused with 503 and Retry-After.",
+    )
+    query_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest one statement of a search or list may run; it is then stopped "
+        "and the request answered 503 with Retry-After.",
+    )
     log_level: str = "INFO"
 
     llm_chain: Annotated[list[str], NoDecode] = Field(

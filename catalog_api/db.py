@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,15 +23,32 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog_api.config import Settings
+from catalog_api.errors import DatabaseBusyError
 
 WRITE_OPTION = "catalog_write"
 WRITE_TURN = "catalog_write_turn"
+_INTERRUPT = "catalog_interrupt"
+_DEADLINE_TIMER = "catalog_deadline_timer"
+
+# Seconds each statement may run, set for the requests that query_deadline covers.
+_STATEMENT_TIMEOUT: ContextVar[float | None] = ContextVar("catalog_statement_timeout", default=None)
+
+
+@contextmanager
+def query_deadline(seconds: float) -> Iterator[None]:
+    """Stop any statement run inside the block after this many seconds (503 query-timeout)."""
+    token = _STATEMENT_TIMEOUT.set(seconds)
+    try:
+        yield
+    finally:
+        _STATEMENT_TIMEOUT.reset(token)
 
 
 class _WriteQueue:
     """The writers of one SQLite engine, served one at a time in arrival order."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
         self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
         self._locks = WeakKeyDictionary()
 
@@ -59,13 +79,27 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _create_sqlite_engine(settings)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         json_serializer=_json_dumps,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
+        connect_args={
+            "server_settings": {"lock_timeout": str(int(settings.postgres_lock_timeout_ms))}
+        },
     )
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        seconds = _STATEMENT_TIMEOUT.get()
+        if seconds is not None:
+            # SET LOCAL ends with the transaction, so the pooled connection forgets it.
+            milliseconds = max(1, round(seconds * 1000))
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+
+    return engine
 
 
 def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
@@ -77,6 +111,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         json_serializer=_json_dumps,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
     )
     pragmas = (
@@ -87,13 +122,36 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     )
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # SQLAlchemy, not the sqlite3 module, decides when a transaction begins.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in pragmas:
             cursor.execute(pragma)
         cursor.close()
+        # sqlite3's interrupt() may be called from any thread and stops the running
+        # statement. aiosqlite's own interrupt() queues behind that very statement, so the
+        # deadline calls the sqlite3 connection's directly (aiosqlite keeps it as _conn).
+        record.info[_INTERRUPT] = dbapi_connection.driver_connection._conn.interrupt
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _arm_deadline(connection: Connection, *_args: Any) -> None:
+        seconds = _STATEMENT_TIMEOUT.get()
+        interrupt = connection.info.get(_INTERRUPT)
+        if seconds is not None and interrupt is not None:
+            loop = asyncio.get_running_loop()
+            connection.info[_DEADLINE_TIMER] = loop.call_later(seconds, interrupt)
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _disarm_deadline(connection: Connection, *_args: Any) -> None:
+        timer: asyncio.TimerHandle | None = connection.info.pop(_DEADLINE_TIMER, None)
+        if timer is not None:
+            timer.cancel()
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _disarm_on_error(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            _disarm_deadline(context.connection)
 
     @event.listens_for(engine.sync_engine, "reset")
     def _on_reset(dbapi_connection: Any, record: ConnectionPoolEntry, _state: Any) -> None:
@@ -103,7 +161,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         if driver is not None and driver.in_transaction:
             dbapi_connection.rollback()
 
-    _WRITE_QUEUES[engine.sync_engine] = _WriteQueue()
+    _WRITE_QUEUES[engine.sync_engine] = _WriteQueue(settings.sqlite_busy_timeout_ms / 1000)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -154,7 +212,16 @@ async def begin_write(session: AsyncSession) -> None:
         await session.connection(execution_options={WRITE_OPTION: True})
         return
     turn = queue.lock()
-    await turn.acquire()
+    try:
+        # Bounded like SQLite's own wait: when another process holds the lock, the writers
+        # queued here would otherwise fail one busy_timeout after another.
+        async with asyncio.timeout(queue.wait_seconds):
+            await turn.acquire()
+    except TimeoutError:
+        raise DatabaseBusyError(
+            "Other writes kept the database busy for the whole lock wait; nothing was "
+            "changed. Retry after the Retry-After delay."
+        ) from None
     session.info[WRITE_TURN] = turn
     try:
         await session.connection(execution_options={WRITE_OPTION: True})

@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids and the last line of defence against unexpected errors."""
+"""ASGI middleware: request ids, admission of searches and lists, and the last line of
+defence against unexpected errors."""
 
 from __future__ import annotations
 
@@ -6,13 +7,26 @@ import asyncio
 import json
 import logging
 import uuid
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from catalog_api.errors import PROBLEM_BASE, PROBLEM_JSON, internal_error_body
+from catalog_api.config import Settings
+from catalog_api.db import query_deadline
+from catalog_api.errors import (
+    PROBLEM_BASE,
+    PROBLEM_JSON,
+    OverloadedError,
+    domain_error_body,
+    internal_error_body,
+)
 
 logger = logging.getLogger("catalog_api.errors")
+
+# Reads whose cost grows with the catalog: each counts every match for its total.
+QUERY_PATHS = frozenset({"/api/products", "/api/products/search"})
 
 
 def _capped(receive: Receive, limit: int) -> Receive:
@@ -64,11 +78,80 @@ async def _send_json(
     await send({"type": "http.response.body", "body": payload})
 
 
+class QueryAdmission:
+    """Serve a bounded number of searches and lists at once; refuse the rest with a quick 503.
+
+    Without a bound, enough concurrent expensive reads take every pooled connection and CPU,
+    and cheap requests (reads by id, categories, writes) queue behind them until the pool
+    wait ends in a 500. Admitted requests run under the statement deadline.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        # One semaphore per event loop, as an asyncio.Semaphore serves one loop.
+        self._slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._slots = WeakKeyDictionary()
+
+    def _slots_of_loop(self, size: int) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(size)
+        return slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Admit a search or list within the queue wait, or answer 503 with Retry-After."""
+        settings = _settings(scope)
+        if (
+            settings is None
+            or scope["type"] != "http"
+            or scope["method"] != "GET"
+            or scope["path"] not in QUERY_PATHS
+        ):
+            await self.app(scope, receive, send)
+            return
+        slots = self._slots_of_loop(settings.query_concurrency)
+        try:
+            async with asyncio.timeout(settings.query_queue_seconds):
+                await slots.acquire()
+        except TimeoutError:
+            await self._refuse(scope, send, settings)
+            return
+        try:
+            with query_deadline(settings.query_timeout_seconds):
+                await self.app(scope, receive, send)
+        finally:
+            slots.release()
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, settings: Settings) -> None:
+        error = OverloadedError(
+            f"The server is running as many searches and lists as it allows "
+            f"({settings.query_concurrency}) and none finished within "
+            f"{settings.query_queue_seconds:g} s; nothing was done. Retry after the "
+            "Retry-After delay."
+        )
+        request_id = str(scope.get("state", {}).get("request_id", ""))
+        body = domain_error_body(error, path=scope.get("path", ""), request_id=request_id)
+        retry_after = (b"retry-after", str(error.retry_after).encode())
+        logger.debug("refused %s: %s", scope.get("path"), error.detail)
+        await _send_json(send, error.status, body, retry_after)
+
+
+def _settings(scope: Scope) -> Settings | None:
+    """Return the settings of the app serving the scope, if it has any."""
+    state: Any = getattr(scope.get("app"), "state", None)
+    settings = getattr(state, "settings", None)
+    return settings if isinstance(settings, Settings) else None
+
+
 class RequestContextMiddleware:
-    """Tag requests with an id, cap body sizes (413) and turn unexpected errors into a 500."""
+    """Tag requests with an id, cap body sizes (413), admit searches and lists through
+    QueryAdmission, and turn unexpected errors into a 500."""
 
     def __init__(self, app: ASGIApp, max_body: int | None = None) -> None:
-        self.app = app
+        # Admission sits inside, so that its 503 carries the request id like any answer.
+        self.app = QueryAdmission(app)
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
