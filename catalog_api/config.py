@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,13 @@ def default_database_url() -> str:
     """Return the embedded default: a SQLite file in the per-user data directory."""
     path: Path = user_data_path("catalog-mcp", appauthor=False) / "catalog.db"
     return f"sqlite+aiosqlite:///{path}"
+
+
+def usable_cpus() -> int:
+    """Return how many CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):  # Linux; elsewhere every CPU counts
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -60,11 +68,12 @@ class Settings(BaseSettings):
         description="How long a PostgreSQL statement waits for a row or table lock before it "
         "gives up (a 503 with Retry-After); 0 waits forever.",
     )
-    query_concurrency: int = Field(
-        default=4,
+    query_concurrency: int | None = Field(
+        default=None,
         ge=1,
-        description="Searches and product lists served at once per process; keep it below "
-        "db_pool_size so that reads by id, categories and writes always find a connection.",
+        description="Searches and product lists served at once per process (default: the "
+        "number of CPUs the process may use); keep it below db_pool_size so that reads by "
+        "id, categories and writes always find a connection.",
     )
     query_queue_seconds: float = Field(
         default=1.0,
@@ -166,6 +175,13 @@ class Settings(BaseSettings):
         if "offline" in chain:
             chain.remove("offline")
         return [*chain, "offline"]
+
+    @property
+    def query_slots(self) -> int:
+        """Return how many searches and lists one process serves at once."""
+        # They are CPU-bound (in SQLite's threads or PostgreSQL's backends): more at once than
+        # there are CPUs only lengthens every request, the cheap ones included.
+        return self.query_concurrency or usable_cpus()
 
     @property
     def is_sqlite(self) -> bool:

@@ -110,7 +110,7 @@ class QueryAdmission:
         ):
             await self.app(scope, receive, send)
             return
-        slots = self._slots_of_loop(settings.query_concurrency)
+        slots = self._slots_of_loop(settings.query_slots)
         try:
             async with asyncio.timeout(settings.query_queue_seconds):
                 await slots.acquire()
@@ -127,7 +127,7 @@ class QueryAdmission:
     async def _refuse(scope: Scope, send: Send, settings: Settings) -> None:
         error = OverloadedError(
             f"The server is running as many searches and lists as it allows "
-            f"({settings.query_concurrency}) and none finished within "
+            f"({settings.query_slots}) and none finished within "
             f"{settings.query_queue_seconds:g} s; nothing was done. Retry after the "
             "Retry-After delay."
         )

@@ -48,6 +48,8 @@ class CatalogAPIError(CatalogError):
         kind = str(self.problem.get("type", "")).rsplit("/", 1)[-1] or "error"
         detail = self.problem.get("detail") or self.problem.get("title") or "no detail given"
         lines = [f"Catalog API error HTTP {self.status} ({kind}): {detail}"]
+        if self.status in RETRY_STATUSES and self.problem.get("retry_after") is not None:
+            lines.append(f"The API asks to retry after {self.problem['retry_after']} s.")
         for error in self.problem.get("errors") or []:
             if isinstance(error, dict):
                 lines.append(f"- {error.get('field', '?')}: {error.get('message', 'invalid')}")
@@ -261,6 +263,9 @@ def _decode(response: httpx.Response) -> JSON:
         body = {
             "detail": f"{response.reason_phrase or 'error'} (the body was not a problem document)"
         }
+    retry_after = response.headers.get("retry-after")
+    if retry_after is not None and response.status_code in RETRY_STATUSES:
+        body.setdefault("retry_after", retry_after)
     raise CatalogAPIError(response.status_code, body)
 
 
