@@ -71,15 +71,15 @@ class Settings(BaseSettings):
     query_concurrency: int | None = Field(
         default=None,
         ge=1,
-        description="Searches and product lists served at once per process (default: half "
-        "the CPUs the process may use, at least 1); keep it below db_pool_size so that reads "
-        "by id, categories and writes always find a connection.",
+        description="Statements of searches and product lists run at once per process "
+        "(default: the number of CPUs the process may use); keep it below db_pool_size so "
+        "that reads by id, categories and writes always find a connection.",
     )
     query_queue_seconds: float = Field(
         default=1.0,
         ge=0,
-        description="How long a search or list waits for one of those slots before it is "
-        "refused with 503 and Retry-After.",
+        description="How long a statement of a search or list waits for one of those slots "
+        "before the request is refused with 503 and Retry-After.",
     )
     query_timeout_seconds: float = Field(
         default=5.0,
@@ -179,11 +179,9 @@ class Settings(BaseSettings):
     @property
     def query_slots(self) -> int:
         """Return how many searches and lists one process serves at once."""
-        # They are CPU-bound (in SQLite's threads or PostgreSQL's backends): more at once only
-        # lengthens every request, and the other half of the CPUs serves the cheap ones and
-        # writes (bench/overload.py at 200k: writer p99 2.6 s with 2 slots on 2 CPUs, 0.87 s
-        # with 1).
-        return self.query_concurrency or max(1, usable_cpus() // 2)
+        # Their statements are CPU-bound (in SQLite's threads or PostgreSQL's backends): more
+        # at once than there are CPUs only lengthens every request, the cheap ones included.
+        return self.query_concurrency or usable_cpus()
 
     @property
     def is_sqlite(self) -> bool:

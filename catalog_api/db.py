@@ -23,25 +23,64 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog_api.config import Settings
-from catalog_api.errors import DatabaseBusyError
+from catalog_api.errors import DatabaseBusyError, OverloadedError
 
 WRITE_OPTION = "catalog_write"
 WRITE_TURN = "catalog_write_turn"
 _INTERRUPT = "catalog_interrupt"
 _DEADLINE_TIMER = "catalog_deadline_timer"
 
-# Seconds each statement may run, set for the requests that query_deadline covers.
+# Seconds each statement may run, set for the requests that query_scope covers.
 _STATEMENT_TIMEOUT: ContextVar[float | None] = ContextVar("catalog_statement_timeout", default=None)
 
 
+class QuerySlots:
+    """The searches and lists of one process that may run a statement at once."""
+
+    def __init__(self, size: int, wait_seconds: float) -> None:
+        self.size = size
+        self.wait_seconds = wait_seconds
+        # One semaphore per event loop, as an asyncio.Semaphore serves one loop.
+        self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._semaphores = WeakKeyDictionary()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.size)
+        return semaphore
+
+    async def acquire(self) -> None:
+        """Take a slot within the wait, or refuse the request (503 overloaded)."""
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._semaphore().acquire()
+        except TimeoutError:
+            raise OverloadedError(
+                f"The server is running as many searches and lists as it allows ({self.size}) "
+                f"and none finished within {self.wait_seconds:g} s; nothing was done. Retry "
+                "after the Retry-After delay."
+            ) from None
+
+    def release(self) -> None:
+        """Give the slot back."""
+        self._semaphore().release()
+
+
+_QUERY_SLOTS: ContextVar[QuerySlots | None] = ContextVar("catalog_query_slots", default=None)
+
+
 @contextmanager
-def query_deadline(seconds: float) -> Iterator[None]:
-    """Stop any statement run inside the block after this many seconds (503 query-timeout)."""
-    token = _STATEMENT_TIMEOUT.set(seconds)
+def query_scope(slots: QuerySlots, statement_timeout: float) -> Iterator[None]:
+    """Run each statement of the block in one of the slots, stopped after statement_timeout."""
+    slots_token = _QUERY_SLOTS.set(slots)
+    timeout_token = _STATEMENT_TIMEOUT.set(statement_timeout)
     try:
         yield
     finally:
-        _STATEMENT_TIMEOUT.reset(token)
+        _STATEMENT_TIMEOUT.reset(timeout_token)
+        _QUERY_SLOTS.reset(slots_token)
 
 
 class _WriteQueue:
@@ -179,6 +218,40 @@ class _Session(Session):
     """A session that gives up its turn to write when its outermost transaction ends."""
 
 
+class _AsyncSession(AsyncSession):
+    """A session whose statements inside query_scope each take a slot and end their read."""
+
+    # Holding the slot for just the statement (not the whole request, whose Python work shares
+    # the event loop with every other request) keeps small catalogs from being refused; ending
+    # the read transaction returns the connection to the pool at once, so queries waiting for
+    # a slot hold no connection that cheap requests and writes need.
+    async def execute(self, statement: Any, *args: Any, **kw: Any) -> Any:
+        """Execute a statement, in a query slot when the request is a search or list."""
+        slots = _QUERY_SLOTS.get()
+        if slots is None or self.in_transaction():
+            return await super().execute(statement, *args, **kw)
+        await slots.acquire()
+        try:
+            result = await super().execute(statement, *args, **kw)
+            await self.commit()
+        finally:
+            slots.release()
+        return result
+
+    async def scalar(self, statement: Any, *args: Any, **kw: Any) -> Any:
+        """Return a scalar, in a query slot when the request is a search or list."""
+        slots = _QUERY_SLOTS.get()
+        if slots is None or self.in_transaction():
+            return await super().scalar(statement, *args, **kw)
+        await slots.acquire()
+        try:
+            value = await super().scalar(statement, *args, **kw)
+            await self.commit()
+        finally:
+            slots.release()
+        return value
+
+
 @event.listens_for(_Session, "after_transaction_end")
 def _end_write_turn(session: Session, transaction: SessionTransaction) -> None:
     # Fires after commit, rollback or close has returned the connection to the pool.
@@ -191,7 +264,11 @@ def _end_write_turn(session: Session, transaction: SessionTransaction) -> None:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Create the session factory used for every unit of work."""
     return async_sessionmaker(
-        engine, sync_session_class=_Session, expire_on_commit=False, autoflush=False
+        engine,
+        class_=_AsyncSession,
+        sync_session_class=_Session,
+        expire_on_commit=False,
+        autoflush=False,
     )
 
 

@@ -235,19 +235,6 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def domain_error_body(error: DomainError, *, path: str, request_id: str) -> dict[str, Any]:
-    """Return the problem body of a domain error answered outside the app (by middleware)."""
-    return {
-        "type": PROBLEM_BASE + error.code,
-        "title": error.title,
-        "status": error.status,
-        "detail": error.detail,
-        "instance": path,
-        "request_id": request_id,
-        **error.extensions,
-    }
-
-
 def _field_name(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header"}:

@@ -8,20 +8,13 @@ import json
 import logging
 import uuid
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog_api.config import Settings
-from catalog_api.db import query_deadline
-from catalog_api.errors import (
-    PROBLEM_BASE,
-    PROBLEM_JSON,
-    OverloadedError,
-    domain_error_body,
-    internal_error_body,
-)
+from catalog_api.db import QuerySlots, query_scope
+from catalog_api.errors import PROBLEM_BASE, PROBLEM_JSON, internal_error_body
 
 logger = logging.getLogger("catalog_api.errors")
 
@@ -79,28 +72,20 @@ async def _send_json(
 
 
 class QueryAdmission:
-    """Serve a bounded number of searches and lists at once; refuse the rest with a quick 503.
+    """Run searches and lists in a bounded number of query slots, under a statement deadline.
 
     Without a bound, enough concurrent expensive reads take every pooled connection and CPU,
     and cheap requests (reads by id, categories, writes) queue behind them until the pool
-    wait ends in a 500. Admitted requests run under the statement deadline.
+    wait ends in a 500. A statement that finds no slot within the queue wait is refused with
+    503 and Retry-After (OverloadedError, raised in catalog_api.db).
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # One semaphore per event loop, as an asyncio.Semaphore serves one loop.
-        self._slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
-        self._slots = WeakKeyDictionary()
-
-    def _slots_of_loop(self, size: int) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        slots = self._slots.get(loop)
-        if slots is None:
-            slots = self._slots[loop] = asyncio.Semaphore(size)
-        return slots
+        self._slots: QuerySlots | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Admit a search or list within the queue wait, or answer 503 with Retry-After."""
+        """Give a search or list its query slots and deadline; pass anything else through."""
         settings = _settings(scope)
         if (
             settings is None
@@ -110,32 +95,10 @@ class QueryAdmission:
         ):
             await self.app(scope, receive, send)
             return
-        slots = self._slots_of_loop(settings.query_slots)
-        try:
-            async with asyncio.timeout(settings.query_queue_seconds):
-                await slots.acquire()
-        except TimeoutError:
-            await self._refuse(scope, send, settings)
-            return
-        try:
-            with query_deadline(settings.query_timeout_seconds):
-                await self.app(scope, receive, send)
-        finally:
-            slots.release()
-
-    @staticmethod
-    async def _refuse(scope: Scope, send: Send, settings: Settings) -> None:
-        error = OverloadedError(
-            f"The server is running as many searches and lists as it allows "
-            f"({settings.query_slots}) and none finished within "
-            f"{settings.query_queue_seconds:g} s; nothing was done. Retry after the "
-            "Retry-After delay."
-        )
-        request_id = str(scope.get("state", {}).get("request_id", ""))
-        body = domain_error_body(error, path=scope.get("path", ""), request_id=request_id)
-        retry_after = (b"retry-after", str(error.retry_after).encode())
-        logger.debug("refused %s: %s", scope.get("path"), error.detail)
-        await _send_json(send, error.status, body, retry_after)
+        if self._slots is None:
+            self._slots = QuerySlots(settings.query_slots, settings.query_queue_seconds)
+        with query_scope(self._slots, settings.query_timeout_seconds):
+            await self.app(scope, receive, send)
 
 
 def _settings(scope: Scope) -> Settings | None:
