@@ -68,19 +68,45 @@ class QuerySlots:
         self._semaphore().release()
 
 
-_QUERY_SLOTS: ContextVar[QuerySlots | None] = ContextVar("catalog_query_slots", default=None)
+class _QueryTurn:
+    """One request's claim on a query slot: taken at its first statement, kept to its end."""
+
+    def __init__(self, slots: QuerySlots) -> None:
+        self.slots = slots
+        self.held = False
+
+    async def take(self) -> None:
+        """Take a slot unless this request holds one already."""
+        if not self.held:
+            await self.slots.acquire()
+            self.held = True
+
+    def give_back(self) -> None:
+        """Release the slot if this request took one."""
+        if self.held:
+            self.held = False
+            self.slots.release()
+
+
+_QUERY_TURN: ContextVar[_QueryTurn | None] = ContextVar("catalog_query_turn", default=None)
 
 
 @contextmanager
 def query_scope(slots: QuerySlots, statement_timeout: float) -> Iterator[None]:
-    """Run each statement of the block in one of the slots, stopped after statement_timeout."""
-    slots_token = _QUERY_SLOTS.set(slots)
+    """Run the block's statements in one query slot, each stopped after statement_timeout.
+
+    The slot is taken at the first statement (not while the request is parsed) and kept until
+    the block ends, so a request that has started never loses its turn between statements.
+    """
+    turn = _QueryTurn(slots)
+    turn_token = _QUERY_TURN.set(turn)
     timeout_token = _STATEMENT_TIMEOUT.set(statement_timeout)
     try:
         yield
     finally:
         _STATEMENT_TIMEOUT.reset(timeout_token)
-        _QUERY_SLOTS.reset(slots_token)
+        _QUERY_TURN.reset(turn_token)
+        turn.give_back()
 
 
 class _WriteQueue:
@@ -219,36 +245,28 @@ class _Session(Session):
 
 
 class _AsyncSession(AsyncSession):
-    """A session whose statements inside query_scope each take a slot and end their read."""
+    """A session whose statements inside query_scope take the request's slot and end their read."""
 
-    # Holding the slot for just the statement (not the whole request, whose Python work shares
-    # the event loop with every other request) keeps small catalogs from being refused; ending
-    # the read transaction returns the connection to the pool at once, so queries waiting for
-    # a slot hold no connection that cheap requests and writes need.
+    # Ending each read transaction returns the connection to the pool at once, so requests
+    # waiting for a slot hold no connection, and none is held while the response is built.
     async def execute(self, statement: Any, *args: Any, **kw: Any) -> Any:
-        """Execute a statement, in a query slot when the request is a search or list."""
-        slots = _QUERY_SLOTS.get()
-        if slots is None or self.in_transaction():
+        """Execute a statement, in the request's query slot when it is a search or list."""
+        turn = _QUERY_TURN.get()
+        if turn is None or self.in_transaction():
             return await super().execute(statement, *args, **kw)
-        await slots.acquire()
-        try:
-            result = await super().execute(statement, *args, **kw)
-            await self.commit()
-        finally:
-            slots.release()
+        await turn.take()
+        result = await super().execute(statement, *args, **kw)
+        await self.commit()
         return result
 
     async def scalar(self, statement: Any, *args: Any, **kw: Any) -> Any:
-        """Return a scalar, in a query slot when the request is a search or list."""
-        slots = _QUERY_SLOTS.get()
-        if slots is None or self.in_transaction():
+        """Return a scalar, in the request's query slot when it is a search or list."""
+        turn = _QUERY_TURN.get()
+        if turn is None or self.in_transaction():
             return await super().scalar(statement, *args, **kw)
-        await slots.acquire()
-        try:
-            value = await super().scalar(statement, *args, **kw)
-            await self.commit()
-        finally:
-            slots.release()
+        await turn.take()
+        value = await super().scalar(statement, *args, **kw)
+        await self.commit()
         return value
 
 
