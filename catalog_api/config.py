@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,6 +26,13 @@ def default_database_url() -> str:
     """Return the embedded default: a SQLite file in the per-user data directory."""
     path: Path = user_data_path("catalog-mcp", appauthor=False) / "catalog.db"
     return f"sqlite+aiosqlite:///{path}"
+
+
+def usable_cpus() -> int:
+    """Return how many CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):  # Linux; elsewhere every CPU counts
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -56,6 +64,37 @@ class Settings(BaseSettings):
         description="FULL survives power loss; NORMAL survives only process crashes.",
     )
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        description="Seconds a request waits for a pooled database connection; then it is "
+        "refused with 503 and Retry-After.",
+    )
+    postgres_lock_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="How long a PostgreSQL statement waits for a row or table lock before it "
+        "gives up (a 503 with Retry-After); 0 waits forever.",
+    )
+    query_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="Statements of searches and product lists run at once per process "
+        "(default: the number of CPUs the process may use); keep it below db_pool_size so "
+        "that reads by id, categories and writes always find a connection.",
+    )
+    query_queue_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a statement of a search or list waits for one of those slots "
+        "before the request is refused with 503 and Retry-After.",
+    )
+    query_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest one statement of a search or list may run; it is then stopped "
+        "and the request answered 503 with Retry-After.",
+    )
     log_level: str = "INFO"
 
     llm_chain: Annotated[list[str], NoDecode] = Field(
@@ -158,6 +197,13 @@ class Settings(BaseSettings):
         if value.strip().upper() not in LOG_LEVELS:
             raise ValueError(f"choose one of {', '.join(LOG_LEVELS)}")
         return value.strip().upper()
+
+    @property
+    def query_slots(self) -> int:
+        """Return how many searches and lists one process serves at once."""
+        # Their statements are CPU-bound (in SQLite's threads or PostgreSQL's backends): more
+        # at once than there are CPUs only lengthens every request, the cheap ones included.
+        return self.query_concurrency or usable_cpus()
 
     @property
     def is_sqlite(self) -> bool:

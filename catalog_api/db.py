@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,15 +23,97 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog_api.config import Settings
+from catalog_api.errors import DatabaseBusyError, OverloadedError
 
 WRITE_OPTION = "catalog_write"
 WRITE_TURN = "catalog_write_turn"
+_INTERRUPT = "catalog_interrupt"
+_DEADLINE_TIMER = "catalog_deadline_timer"
+
+# Seconds each statement may run, set for the requests that query_scope covers.
+_STATEMENT_TIMEOUT: ContextVar[float | None] = ContextVar("catalog_statement_timeout", default=None)
+
+
+class QuerySlots:
+    """The searches and lists of one process that may run a statement at once."""
+
+    def __init__(self, size: int, wait_seconds: float) -> None:
+        self.size = size
+        self.wait_seconds = wait_seconds
+        # One semaphore per event loop, as an asyncio.Semaphore serves one loop.
+        self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._semaphores = WeakKeyDictionary()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.size)
+        return semaphore
+
+    async def acquire(self) -> None:
+        """Take a slot within the wait, or refuse the request (503 overloaded)."""
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._semaphore().acquire()
+        except TimeoutError:
+            raise OverloadedError(
+                f"The server is running as many searches and lists as it allows ({self.size}) "
+                f"and none finished within {self.wait_seconds:g} s; nothing was done. Retry "
+                "after the Retry-After delay."
+            ) from None
+
+    def release(self) -> None:
+        """Give the slot back."""
+        self._semaphore().release()
+
+
+class _QueryTurn:
+    """One request's claim on a query slot: taken at its first statement, kept to its end."""
+
+    def __init__(self, slots: QuerySlots) -> None:
+        self.slots = slots
+        self.held = False
+
+    async def take(self) -> None:
+        """Take a slot unless this request holds one already."""
+        if not self.held:
+            await self.slots.acquire()
+            self.held = True
+
+    def give_back(self) -> None:
+        """Release the slot if this request took one."""
+        if self.held:
+            self.held = False
+            self.slots.release()
+
+
+_QUERY_TURN: ContextVar[_QueryTurn | None] = ContextVar("catalog_query_turn", default=None)
+
+
+@contextmanager
+def query_scope(slots: QuerySlots, statement_timeout: float) -> Iterator[None]:
+    """Run the block's statements in one query slot, each stopped after statement_timeout.
+
+    The slot is taken at the first statement (not while the request is parsed) and kept until
+    the block ends, so a request that has started never loses its turn between statements.
+    """
+    turn = _QueryTurn(slots)
+    turn_token = _QUERY_TURN.set(turn)
+    timeout_token = _STATEMENT_TIMEOUT.set(statement_timeout)
+    try:
+        yield
+    finally:
+        _STATEMENT_TIMEOUT.reset(timeout_token)
+        _QUERY_TURN.reset(turn_token)
+        turn.give_back()
 
 
 class _WriteQueue:
     """The writers of one SQLite engine, served one at a time in arrival order."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
         self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
         self._locks = WeakKeyDictionary()
 
@@ -59,13 +144,27 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _create_sqlite_engine(settings)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         json_serializer=_json_dumps,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
+        connect_args={
+            "server_settings": {"lock_timeout": str(int(settings.postgres_lock_timeout_ms))}
+        },
     )
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        seconds = _STATEMENT_TIMEOUT.get()
+        if seconds is not None:
+            # SET LOCAL ends with the transaction, so the pooled connection forgets it.
+            milliseconds = max(1, round(seconds * 1000))
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+
+    return engine
 
 
 def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
@@ -77,6 +176,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         json_serializer=_json_dumps,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
     )
     pragmas = (
@@ -87,13 +187,36 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     )
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # SQLAlchemy, not the sqlite3 module, decides when a transaction begins.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in pragmas:
             cursor.execute(pragma)
         cursor.close()
+        # sqlite3's interrupt() may be called from any thread and stops the running
+        # statement. aiosqlite's own interrupt() queues behind that very statement, so the
+        # deadline calls the sqlite3 connection's directly (aiosqlite keeps it as _conn).
+        record.info[_INTERRUPT] = dbapi_connection.driver_connection._conn.interrupt
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _arm_deadline(connection: Connection, *_args: Any) -> None:
+        seconds = _STATEMENT_TIMEOUT.get()
+        interrupt = connection.info.get(_INTERRUPT)
+        if seconds is not None and interrupt is not None:
+            loop = asyncio.get_running_loop()
+            connection.info[_DEADLINE_TIMER] = loop.call_later(seconds, interrupt)
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _disarm_deadline(connection: Connection, *_args: Any) -> None:
+        timer: asyncio.TimerHandle | None = connection.info.pop(_DEADLINE_TIMER, None)
+        if timer is not None:
+            timer.cancel()
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _disarm_on_error(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            _disarm_deadline(context.connection)
 
     @event.listens_for(engine.sync_engine, "reset")
     def _on_reset(dbapi_connection: Any, record: ConnectionPoolEntry, _state: Any) -> None:
@@ -103,7 +226,7 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         if driver is not None and driver.in_transaction:
             dbapi_connection.rollback()
 
-    _WRITE_QUEUES[engine.sync_engine] = _WriteQueue()
+    _WRITE_QUEUES[engine.sync_engine] = _WriteQueue(settings.sqlite_busy_timeout_ms / 1000)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -121,6 +244,32 @@ class _Session(Session):
     """A session that gives up its turn to write when its outermost transaction ends."""
 
 
+class _AsyncSession(AsyncSession):
+    """A session whose statements inside query_scope take the request's slot and end their read."""
+
+    # Ending each read transaction returns the connection to the pool at once, so requests
+    # waiting for a slot hold no connection, and none is held while the response is built.
+    async def execute(self, statement: Any, *args: Any, **kw: Any) -> Any:
+        """Execute a statement, in the request's query slot when it is a search or list."""
+        turn = _QUERY_TURN.get()
+        if turn is None or self.in_transaction():
+            return await super().execute(statement, *args, **kw)
+        await turn.take()
+        result = await super().execute(statement, *args, **kw)
+        await self.commit()
+        return result
+
+    async def scalar(self, statement: Any, *args: Any, **kw: Any) -> Any:
+        """Return a scalar, in the request's query slot when it is a search or list."""
+        turn = _QUERY_TURN.get()
+        if turn is None or self.in_transaction():
+            return await super().scalar(statement, *args, **kw)
+        await turn.take()
+        value = await super().scalar(statement, *args, **kw)
+        await self.commit()
+        return value
+
+
 @event.listens_for(_Session, "after_transaction_end")
 def _end_write_turn(session: Session, transaction: SessionTransaction) -> None:
     # Fires after commit, rollback or close has returned the connection to the pool.
@@ -133,7 +282,11 @@ def _end_write_turn(session: Session, transaction: SessionTransaction) -> None:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Create the session factory used for every unit of work."""
     return async_sessionmaker(
-        engine, sync_session_class=_Session, expire_on_commit=False, autoflush=False
+        engine,
+        class_=_AsyncSession,
+        sync_session_class=_Session,
+        expire_on_commit=False,
+        autoflush=False,
     )
 
 
@@ -154,7 +307,16 @@ async def begin_write(session: AsyncSession) -> None:
         await session.connection(execution_options={WRITE_OPTION: True})
         return
     turn = queue.lock()
-    await turn.acquire()
+    try:
+        # Bounded like SQLite's own wait: when another process holds the lock, the writers
+        # queued here would otherwise fail one busy_timeout after another.
+        async with asyncio.timeout(queue.wait_seconds):
+            await turn.acquire()
+    except TimeoutError:
+        raise DatabaseBusyError(
+            "Other writes kept the database busy for the whole lock wait; nothing was "
+            "changed. Retry after the Retry-After delay."
+        ) from None
     session.info[WRITE_TURN] = turn
     try:
         await session.connection(execution_options={WRITE_OPTION: True})

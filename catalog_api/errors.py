@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -143,6 +145,70 @@ class ServiceUnavailableError(DomainError):
     title = "Service unavailable"
 
 
+class RetryLaterError(ServiceUnavailableError):
+    """The server refused the request before it took effect; the same request may come again."""
+
+    code = "overloaded"
+    title = "Too busy; retry later"
+
+    def __init__(self, detail: str, retry_after: float = 1) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(detail, retry_after=self.retry_after)
+
+    def headers(self) -> dict[str, str] | None:
+        """Say when to come back."""
+        return {"Retry-After": str(self.retry_after)}
+
+
+class OverloadedError(RetryLaterError):
+    """Every search and list slot stayed taken for the whole admission wait."""
+
+
+class QueryTimeoutError(RetryLaterError):
+    """A statement of a search or list ran past its deadline and was stopped."""
+
+    code = "query-timeout"
+    title = "Query took too long"
+
+
+class DatabaseBusyError(RetryLaterError):
+    """No database connection, write turn or lock came free in time."""
+
+    code = "database-busy"
+    title = "Database busy; retry later"
+
+
+# SQLSTATEs that mean "not now" rather than "wrong": lock_not_available (lock_timeout),
+# too_many_connections, cannot_connect_now (starting up or shutting down).
+_PG_BUSY = frozenset({"55P03", "53300", "57P03"})
+_PG_QUERY_CANCELED = "57014"
+
+
+def database_refusal(error: Exception) -> RetryLaterError | None:
+    """Return the 503 that a database error stands for, or None when it is a real failure."""
+    if isinstance(error, SQLAlchemyTimeoutError):
+        return DatabaseBusyError(
+            "Every database connection stayed busy for the whole pool wait; nothing was "
+            "changed. Retry after the Retry-After delay."
+        )
+    if not isinstance(error, DBAPIError):
+        return None
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    message = str(error.orig).lower()
+    if sqlstate == _PG_QUERY_CANCELED or message == "interrupted":
+        return QueryTimeoutError(
+            "The query ran past the server's statement deadline and was stopped; retry later "
+            "or narrow it (more words, filters, a smaller limit).",
+            retry_after=5,
+        )
+    if sqlstate in _PG_BUSY or "database is locked" in message:
+        return DatabaseBusyError(
+            "The database stayed locked by another writer for the whole lock wait; nothing "
+            "was changed. Retry after the Retry-After delay."
+        )
+    return None
+
+
 def problem_response(
     *,
     status: int,
@@ -204,6 +270,20 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers=headers,
         **exc.extensions,
     )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    refusal = database_refusal(exc)
+    if refusal is None:
+        raise exc
+    logger.warning(
+        "%s %s refused with 503 %s: %s",
+        request.method,
+        request.scope.get("path", ""),
+        refusal.code,
+        str(exc).splitlines()[0][:300],
+    )
+    return await _domain_error(request, refusal)
 
 
 async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -274,5 +354,7 @@ def internal_error_body(request_id: str, path: str) -> dict[str, Any]:
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error to problem+json in one place."""
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(SQLAlchemyTimeoutError, _database_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids and the last line of defence against unexpected errors."""
+"""ASGI middleware: request ids, admission of searches and lists, and the last line of
+defence against unexpected errors."""
 
 from __future__ import annotations
 
@@ -6,13 +7,19 @@ import asyncio
 import json
 import logging
 import uuid
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from catalog_api.config import Settings
+from catalog_api.db import QuerySlots, query_scope
 from catalog_api.errors import PROBLEM_BASE, PROBLEM_JSON, internal_error_body
 
 logger = logging.getLogger("catalog_api.errors")
+
+# Reads whose cost grows with the catalog: each counts every match for its total.
+QUERY_PATHS = frozenset({"/api/products", "/api/products/search"})
 
 
 def _capped(receive: Receive, limit: int) -> Receive:
@@ -64,11 +71,50 @@ async def _send_json(
     await send({"type": "http.response.body", "body": payload})
 
 
+class QueryAdmission:
+    """Run searches and lists in a bounded number of query slots, under a statement deadline.
+
+    Without a bound, enough concurrent expensive reads take every pooled connection and CPU,
+    and cheap requests (reads by id, categories, writes) queue behind them until the pool
+    wait ends in a 500. A statement that finds no slot within the queue wait is refused with
+    503 and Retry-After (OverloadedError, raised in catalog_api.db).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._slots: QuerySlots | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Give a search or list its query slots and deadline; pass anything else through."""
+        settings = _settings(scope)
+        if (
+            settings is None
+            or scope["type"] != "http"
+            or scope["method"] != "GET"
+            or scope["path"] not in QUERY_PATHS
+        ):
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = QuerySlots(settings.query_slots, settings.query_queue_seconds)
+        with query_scope(self._slots, settings.query_timeout_seconds):
+            await self.app(scope, receive, send)
+
+
+def _settings(scope: Scope) -> Settings | None:
+    """Return the settings of the app serving the scope, if it has any."""
+    state: Any = getattr(scope.get("app"), "state", None)
+    settings = getattr(state, "settings", None)
+    return settings if isinstance(settings, Settings) else None
+
+
 class RequestContextMiddleware:
-    """Tag requests with an id, cap body sizes (413) and turn unexpected errors into a 500."""
+    """Tag requests with an id, cap body sizes (413), admit searches and lists through
+    QueryAdmission, and turn unexpected errors into a 500."""
 
     def __init__(self, app: ASGIApp, max_body: int | None = None) -> None:
-        self.app = app
+        # Admission sits inside, so that its 503 carries the request id like any answer.
+        self.app = QueryAdmission(app)
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
+import time
 import uuid
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +22,14 @@ JSON = dict[str, Any]
 # a create carries an Idempotency-Key, so the API answers a resend with the first result.
 RETRY_ATTEMPTS = 3
 RETRY_BACKOFF = 0.2
+# 429 and 503 ask the client to come back later. Reads and keyed creates are resent after any
+# of them; other writes only after a refusal the API guarantees came before any effect (a 429,
+# or a 503 of one of these problem types), never after an ambiguous 503 such as
+# "shutting-down" or one from a proxy. Every wait honours Retry-After, within the deadline.
+RETRY_STATUSES = frozenset({429, 503})
+REFUSED_BEFORE_EFFECT = frozenset({"overloaded", "query-timeout", "database-busy"})
+REFUSAL_ATTEMPTS = 10
+DEFAULT_RETRY_AFTER = 1.0
 
 
 class CatalogError(Exception):
@@ -37,6 +48,8 @@ class CatalogAPIError(CatalogError):
         kind = str(self.problem.get("type", "")).rsplit("/", 1)[-1] or "error"
         detail = self.problem.get("detail") or self.problem.get("title") or "no detail given"
         lines = [f"Catalog API error HTTP {self.status} ({kind}): {detail}"]
+        if self.status in RETRY_STATUSES and self.problem.get("retry_after") is not None:
+            lines.append(f"The API asks to retry after {self.problem['retry_after']} s.")
         for error in self.problem.get("errors") or []:
             if isinstance(error, dict):
                 lines.append(f"- {error.get('field', '?')}: {error.get('message', 'invalid')}")
@@ -139,14 +152,17 @@ class CatalogClient:
         deadline: float | None = None,
         retry: bool | None = None,
     ) -> JSON:
-        """Send one call; a safe one is resent after a dropped connection, within the deadline."""
+        """Send one call; a safe one is resent after a dropped connection or a refusal, within
+        the deadline."""
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         limit = deadline or self.total_timeout
         safe_to_resend = method == "GET" if retry is None else retry
         attempts = RETRY_ATTEMPTS if safe_to_resend else 1
+        give_up_at = time.monotonic() + limit
         try:
             async with asyncio.timeout(limit):
-                for attempt in range(1, attempts + 1):
+                failures = 0
+                for _ in range(REFUSAL_ATTEMPTS):
                     try:
                         response = await self.http.request(
                             method,
@@ -156,17 +172,26 @@ class CatalogClient:
                             headers=headers,
                             timeout=_timeout_for(self.http, limit),
                         )
-                        break
                     except (httpx.TimeoutException, httpx.UnsupportedProtocol):
                         raise
                     except httpx.TransportError as error:
-                        if attempt == attempts:
+                        failures += 1
+                        if failures >= attempts:
                             raise
                         logger.warning(
                             "%s %s failed (%s); retrying, attempt %d of %d",
-                            method, path, type(error).__name__, attempt + 1, attempts,
+                            method, path, type(error).__name__, failures + 1, attempts,
                         )  # fmt: skip
-                        await asyncio.sleep(RETRY_BACKOFF * attempt)
+                        await asyncio.sleep(RETRY_BACKOFF * failures)
+                        continue
+                    delay = _retry_delay(response, safe_to_resend, give_up_at - time.monotonic())
+                    if delay is None:
+                        break
+                    logger.warning(
+                        "%s %s answered %d; retrying in %.1f s",
+                        method, path, response.status_code, delay,
+                    )  # fmt: skip
+                    await asyncio.sleep(delay)
         except TimeoutError as error:
             raise CatalogUnavailableError(
                 f"The catalog API at {self.display_url} did not answer within "
@@ -182,6 +207,40 @@ class CatalogClient:
                 f"({type(error).__name__}: {error}). Check that it is running."
             ) from error
         return _decode(response)
+
+
+def _retry_delay(response: httpx.Response, safe_to_resend: bool, remaining: float) -> float | None:
+    """Return how long to wait before resending, or None to keep this answer."""
+    if response.status_code not in RETRY_STATUSES:
+        return None
+    if not safe_to_resend and response.status_code == 503:
+        try:
+            kind = str(response.json().get("type", "")).rsplit("/", 1)[-1]
+        except (ValueError, AttributeError):
+            return None
+        if kind not in REFUSED_BEFORE_EFFECT:
+            return None
+    wait = _retry_after(response.headers.get("retry-after"))
+    # A little jitter above the server's figure, so that refused clients do not return at once.
+    delay = wait * random.uniform(1.0, 1.2)  # noqa: S311 - not for security
+    # Keep time for the resend itself; a wait past the deadline would only end in a timeout.
+    if delay + min(1.0, remaining / 4) > remaining:
+        return None
+    return delay
+
+
+def _retry_after(value: str | None) -> float:
+    """Parse Retry-After (seconds or an HTTP date); default to one second."""
+    if value is None:
+        return DEFAULT_RETRY_AFTER
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+    return max(0.0, moment.timestamp() - time.time())
 
 
 def _if_match(product_id: int, version: int | None) -> dict[str, str] | None:
@@ -210,6 +269,9 @@ def _decode(response: httpx.Response) -> JSON:
         body = {
             "detail": f"{response.reason_phrase or 'error'} (the body was not a problem document)"
         }
+    retry_after = response.headers.get("retry-after")
+    if retry_after is not None and response.status_code in RETRY_STATUSES:
+        body.setdefault("retry_after", retry_after)
     raise CatalogAPIError(response.status_code, body)
 
 

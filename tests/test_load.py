@@ -33,6 +33,7 @@ SQLITE_BUSY_TIMEOUT_MS = 2000
 PG_ENV = "CATALOG_TEST_DATABASE_URL"
 LOCKED = "database is locked"
 SERVER_ERROR = re.compile(r'HTTP/1\.1" 5\d\d ')
+REFUSAL_LINE = re.compile(r'"GET /api/products(/search)?\?[^"]*" 503 ')
 WORDS = ("dog", "compact", "pocket", "book", "travel", "wireless", "desk", "garden", "camping")
 CATEGORIES = ("pets", "books", "garden", "kitchen", "sports", "home", "electronics", "toys")
 # Share of each operation; reads (get, list, search) add up to 90 %, writes to 10 %.
@@ -41,6 +42,10 @@ EXPECTED = {"get": {200}, "list": {200}, "search": {200}, "create": {201}, "patc
 # Acceptable under races but counted and reported: a slug taken by a concurrent create, or
 # a product changed by a concurrent PATCH between its read and its versioned update.
 TOLERATED = {"create": {409}, "patch": {409}}
+# Searches and lists past the server's admission limit are refused with 503 and Retry-After
+# (tests/test_overload.py): a refusal, never a failure. On 2 shared CPUs this load is past
+# that limit at times (the refusals are logged); some of each must still be served.
+REFUSABLE = {"list", "search"}
 
 
 @dataclass
@@ -51,6 +56,8 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     transport_errors: Counter[str] = field(default_factory=Counter)
     locked: list[str] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)
+    refused_without_retry_after: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
 
 
@@ -181,6 +188,11 @@ async def _worker(
             tally.latencies.setdefault(op, []).append(time.perf_counter() - started)
             status = response.status_code
             tally.statuses[op, status] += 1
+            if status == 503 and op in REFUSABLE:
+                tally.refused[op] += 1
+                if not response.headers.get("retry-after", "").isdigit():
+                    tally.refused_without_retry_after.append(f"{op} {response.text[:200]}")
+                continue
             if LOCKED.encode() in response.content.lower():
                 tally.locked.append(f"{op} {status} {response.text[:200]}")
             if status not in EXPECTED[op] and len(tally.unexpected) < 20:
@@ -239,9 +251,20 @@ async def test_mixed_load_has_no_5xx_and_no_lock_errors(target: Target, tmp_path
 
     server_log = log.read_text(errors="replace").splitlines()
     locked_lines = [line for line in server_log if LOCKED in line.lower()]
-    server_5xx_lines = [line for line in server_log if SERVER_ERROR.search(line)]
+    server_5xx_lines = [
+        line for line in server_log if SERVER_ERROR.search(line) and not REFUSAL_LINE.search(line)
+    ]
     tracebacks = [line for line in server_log if line.startswith("Traceback")]
-    answered_5xx = {key: n for key, n in tally.statuses.items() if key[1] >= 500}
+    answered_5xx = {
+        key: n
+        for key, n in tally.statuses.items()
+        if key[1] >= 500 and not (key[1] == 503 and key[0] in REFUSABLE)
+    }
+    if tally.refused:
+        logger.warning("load %s: refused with 503 %s", target.name, dict(tally.refused))
+    assert not tally.refused_without_retry_after, tally.refused_without_retry_after[:5]
+    for op in REFUSABLE:
+        assert tally.statuses[op, 200] > 0, (op, tally.refused[op])
     tolerated = {key: n for key, n in tally.statuses.items() if key[1] in TOLERATED.get(key[0], ())}
     if tolerated:
         logger.warning("load %s: tolerated conflicts %s", target.name, tolerated)
@@ -255,6 +278,7 @@ async def test_mixed_load_has_no_5xx_and_no_lock_errors(target: Target, tmp_path
         key: n
         for key, n in tally.statuses.items()
         if key[1] not in EXPECTED[key[0]] | TOLERATED.get(key[0], set())
+        and not (key[1] == 503 and key[0] in REFUSABLE)
     }
     assert not surprises, f"unexpected statuses {surprises}: {tally.unexpected[:5]}"
     assert sum(n for (op, _), n in tally.statuses.items() if op in {"create", "patch"}) > 0
