@@ -119,6 +119,8 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings(Settings)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr)
+    # aiosqlite logs two DEBUG lines for every call it makes: noise that hides ours.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     _preflight(args, settings)
     if args.command == "serve":
         _serve(settings, args.host, args.port)

@@ -100,6 +100,8 @@ def _run(args: argparse.Namespace) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # aiosqlite logs two DEBUG lines for every call it makes: noise that hides ours.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     api_settings = _preflight(args, settings)
     from catalog_mcp.server import build_server
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import select
 import subprocess
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -191,6 +192,12 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
         bufsize=0,
     )
     assert process.stdin is not None
+    assert process.stderr is not None
+    # Drained as it comes: a DEBUG log larger than the pipe buffer would block the server.
+    stderr_chunks: list[bytes] = []
+    stderr_pipe = process.stderr
+    drain = threading.Thread(target=lambda: stderr_chunks.extend(iter(stderr_pipe.readline, b"")))
+    drain.start()
     try:
         requests = [
             {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -215,8 +222,8 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
     finally:
         process.stdin.close()
         process.wait(timeout=15)
-        assert process.stderr is not None
-        stderr = process.stderr.read().decode()
+        drain.join(timeout=15)
+        stderr = b"".join(stderr_chunks).decode()
         process.stderr.close()
         assert process.stdout is not None
         assert process.stdout.read() == b""
