@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -327,25 +326,3 @@ class ProductService:
     @staticmethod
     def _query_tag(kind: str, filters: ProductFilters, sort: str, order: str, *extra: Any) -> str:
         return fingerprint({"k": kind, "f": asdict(filters), "s": sort, "o": order, "x": extra})
-
-    async def import_rows(self, rows: Sequence[ProductCreate]) -> list[tuple[int, str]]:
-        """Insert valid new products in one transaction; return (index, reason) of rejects."""
-        await begin_write(self.session)
-        rejected: list[tuple[int, str]] = []
-        now = utcnow()
-        values_list: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        slugs = [row.slug or slugify(row.title) or "product" for row in rows]
-        taken = await self.products.existing_slugs(slugs)
-        for index, (row, slug) in enumerate(zip(rows, slugs, strict=True)):
-            if slug in taken or slug in seen:
-                rejected.append((index, f"slug '{slug}' already exists"))
-                continue
-            seen.add(slug)
-            values = row.to_values()
-            values.update(slug=slug, created_at=now, updated_at=now, version=1)
-            values["status"] = row.status.value
-            values_list.append(values)
-        await self.products.insert_many(values_list)
-        await self.session.commit()
-        return rejected
