@@ -58,6 +58,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def admin_execute(url: str, statement: str) -> None:
+    """Run one statement on the PostgreSQL server of url outside a transaction."""
+
+    async def execute() -> None:
+        engine = create_async_engine(make_url(url), isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(execute())
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test session."""
@@ -67,21 +81,13 @@ def postgres_url() -> Iterator[str]:
     name = f"catalog_test_{uuid.uuid4().hex[:10]}"
     admin = make_url(base)
 
-    async def admin_execute(statement: str) -> None:
-        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(admin_execute(f'CREATE DATABASE "{name}"'))
+    admin_execute(base, f'CREATE DATABASE "{name}"')
     url = admin.set(database=name).render_as_string(hide_password=False)
     try:
         _migrate(url)
         yield url
     finally:
-        asyncio.run(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -38,3 +38,12 @@ def running(
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def run_cli(env: dict[str, str], log: Path, *args: str) -> None:
+    """Run a catalog-api command to completion, its output going to log."""
+    with log.open("ab") as out:
+        done = subprocess.run(
+            [*command("catalog-api"), *args], env=env, stdout=out, stderr=out, timeout=300
+        )
+    assert done.returncode == 0, log.read_text()[-2000:]

@@ -7,7 +7,6 @@ import logging
 import os
 import random
 import re
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -18,12 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.util import percentile
-from tests.processes import clean_env, command, free_port, running, sqlite_url
+from tests.conftest import admin_execute
+from tests.processes import clean_env, command, free_port, run_cli, running, sqlite_url
 
 logger = logging.getLogger(__name__)
 
@@ -69,25 +67,6 @@ class Target:
     env: dict[str, str]
 
 
-async def _admin(url: str, statement: str) -> None:
-    """Run one statement on the PostgreSQL server outside a transaction."""
-    engine = create_async_engine(make_url(url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-def _cli(env: dict[str, str], log: Path, *args: str) -> None:
-    """Run a catalog-api command to completion, its output going to log."""
-    with log.open("ab") as out:
-        done = subprocess.run(
-            [*command("catalog-api"), *args], env=env, stdout=out, stderr=out, timeout=120
-        )
-    assert done.returncode == 0, log.read_text()[-2000:]
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     """A fresh database with the demo catalog: a SQLite file, or a new PostgreSQL database."""
@@ -103,22 +82,22 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
             CATALOG_SQLITE_BUSY_TIMEOUT_MS=str(SQLITE_BUSY_TIMEOUT_MS),
             **extra,
         )
-        _cli(env, log, "seed", "--demo")
+        run_cli(env, log, "seed", "--demo")
         yield Target("sqlite", env)
         return
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set; PostgreSQL tests skipped")
     name = f"catalog_load_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
+    admin_execute(base, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(base).set(database=name).render_as_string(hide_password=False)
         env = clean_env(tmp_path, CATALOG_DATABASE_URL=url, **extra)
-        _cli(env, log, "migrate")
-        _cli(env, log, "seed", "--demo")
+        run_cli(env, log, "migrate")
+        run_cli(env, log, "seed", "--demo")
         yield Target("postgresql", env)
     finally:
-        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _product_ids(client: httpx.AsyncClient) -> list[int]:

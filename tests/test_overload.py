@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import sqlite3
-import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -29,8 +28,8 @@ from catalog_api.app import create_app
 from catalog_api.config import Settings
 from catalog_api.errors import PROBLEM_BASE
 from catalog_mcp.client import CatalogAPIError, CatalogClient
-from tests.conftest import PG_ENV, asgi_client
-from tests.processes import clean_env, command, free_port, running, sqlite_url
+from tests.conftest import PG_ENV, admin_execute, asgi_client
+from tests.processes import clean_env, command, free_port, run_cli, running, sqlite_url
 
 logger = logging.getLogger(__name__)
 
@@ -50,23 +49,6 @@ class Seeded:
     workdir: Path
 
 
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(make_url(url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-def _cli(env: dict[str, str], log: Path, *args: str) -> None:
-    with log.open("ab") as out:
-        done = subprocess.run(
-            [*command("catalog-api"), *args], env=env, stdout=out, stderr=out, timeout=300
-        )
-    assert done.returncode == 0, log.read_text()[-2000:]
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -81,23 +63,23 @@ def seeded(
         path = workdir / "catalog.db"
         url = sqlite_url(path)
         write_products(jsonl, N_PRODUCTS)
-        _cli(clean_env(workdir, CATALOG_DATABASE_URL=url), log, "import", str(jsonl))
+        run_cli(clean_env(workdir, CATALOG_DATABASE_URL=url), log, "import", str(jsonl))
         yield Seeded("sqlite", url, path, workdir)
         return
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set; PostgreSQL tests skipped")
     name = f"catalog_overload_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
+    admin_execute(base, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(base).set(database=name).render_as_string(hide_password=False)
         env = clean_env(workdir, CATALOG_DATABASE_URL=url)
         write_products(jsonl, N_PRODUCTS)
-        _cli(env, log, "migrate")
-        _cli(env, log, "import", str(jsonl))
+        run_cli(env, log, "migrate")
+        run_cli(env, log, "import", str(jsonl))
         yield Seeded("postgresql", url, None, workdir)
     finally:
-        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @asynccontextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
@@ -15,13 +14,11 @@ from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from catalog_api.migrate import head_revision
 from catalog_api.preflight import explain_database_error
-from tests.conftest import PG_ENV
+from tests.conftest import PG_ENV, admin_execute
 from tests.processes import clean_env, command, free_port, sqlite_url
 
 HEAD = str(head_revision())
@@ -237,19 +234,11 @@ def empty_postgres(postgres_base: str) -> Iterator[str]:
     name = f"catalog_startup_{uuid.uuid4().hex[:10]}"
     admin = make_url(postgres_base)
 
-    async def execute(statement: str) -> None:
-        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    admin_execute(postgres_base, f'CREATE DATABASE "{name}"')
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_execute(postgres_base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.postgres
