@@ -30,7 +30,9 @@ DROP_DAC = ["--bounding-set", "-dac_override,-dac_read_search"]
 def run(
     name: str, *args: str, env: dict[str, str], unprivileged: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Run an installed command to completion with stdin closed."""
+    """Run an installed command to completion with stdin closed, on a free port unless set."""
+    # A developer's own `catalog-api serve` on the default port must not change the outcome.
+    env = {"CATALOG_PORT": str(free_port()), "CATALOG_MCP_PORT": str(free_port()), **env}
     argv = [*command(name), *args]
     if unprivileged and os.geteuid() == 0:
         if SETPRIV is None:
