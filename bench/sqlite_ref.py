@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from catalog_api.config import Settings
+from catalog_api.search.analyzer import terms
+from catalog_api.search.documents import row_search_fields
 from catalog_api.text import search_words
-
-# The API's own quoting, loaded at run time so that type-checking bench/ does not pull in
-# the whole repository layer (catalog_api.repositories imports models, services, ...).
-fts5_query = cast(
-    Callable[[list[str]], str],
-    importlib.import_module("catalog_api.repositories.search").fts5_query,
-)
 
 INSERT = (
     "INSERT INTO products (slug, title, description, category, tags, price_minor, currency, "
     "stock_quantity, status, attributes, image_urls, seo_keywords, created_at, updated_at, "
-    "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "version, search_title, search_labels, search_body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+# Every word, ranked by FTS5's own BM25: the plain SQLite way to search the same index.
 RAW_FTS = (
-    "SELECT p.* FROM products_fts f JOIN products p ON p.id = f.rowid "
-    "WHERE products_fts MATCH ? ORDER BY bm25(products_fts, 10.0, 1.0, 4.0, 3.0) LIMIT 20"
+    "SELECT p.* FROM products_search f JOIN products p ON p.id = f.rowid "
+    "WHERE products_search MATCH ? ORDER BY bm25(products_search, 3.0, 2.0, 1.0) LIMIT 20"
 )
 
 
@@ -62,6 +58,7 @@ def _rows(jsonl: Path, stamp: str) -> Iterator[tuple[Any, ...]]:
     with jsonl.open(encoding="utf-8") as stream:
         for line in stream:
             product = json.loads(line)
+            fields = row_search_fields(product)
             yield (
                 product["slug"],
                 product["title"],
@@ -78,6 +75,9 @@ def _rows(jsonl: Path, stamp: str) -> Iterator[tuple[Any, ...]]:
                 stamp,
                 stamp,
                 1,
+                fields["search_title"],
+                fields["search_labels"],
+                fields["search_body"],
             )
 
 
@@ -123,15 +123,15 @@ def counts(db: Path) -> tuple[int, int]:
     conn = sqlite3.connect(db)
     try:
         products = int(conn.execute("SELECT count(*) FROM products").fetchone()[0])
-        fts = int(conn.execute("SELECT count(*) FROM products_fts_docsize").fetchone()[0])
+        fts = int(conn.execute("SELECT count(*) FROM products_search_docsize").fetchone()[0])
     finally:
         conn.close()
     return products, fts
 
 
 def fts_match(query: str) -> str:
-    """Return the FTS5 MATCH string the API builds for a query (each word quoted)."""
-    return fts5_query(search_words(query))
+    """Return an FTS5 MATCH string of the query's index terms, each quoted (every word)."""
+    return " ".join(f'"{term}"' for term in terms(query))
 
 
 def raw_fts(conn: sqlite3.Connection, query: str) -> int:

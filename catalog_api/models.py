@@ -109,6 +109,10 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Analysed terms the search index reads (catalog_api/search/documents.py fills them).
+    search_title: Mapped[str] = mapped_column(Text, default="")
+    search_labels: Mapped[str] = mapped_column(Text, default="")
+    search_body: Mapped[str] = mapped_column(Text, default="")
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (

@@ -27,6 +27,7 @@ from pydantic_core import CoreSchema
 
 from catalog_api.currencies import MINOR_UNITS, format_price
 from catalog_api.models import ProductStatus
+from catalog_api.search.schemas import QueryInterpretation
 from catalog_api.text import SLUG_MAX_LENGTH, clean_block, clean_line, slugify
 
 MAX_PRICE_MINOR = 2**53 - 1
@@ -450,6 +451,21 @@ class Page(BaseModel, Generic[ItemT]):
     limit: int = Field(description="Page size used.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class SearchPage(Page[ProductOut]):
+    """One page of search results, with how the query was read."""
+
+    total_is_exact: bool = Field(
+        default=True,
+        description=(
+            "False when the search stopped gathering matches at its bound: total then counts "
+            "the matches ranked, and more products may match."
+        ),
+    )
+    interpretation: QueryInterpretation = Field(
+        description="How the query was read: words searched, corrections, words left out."
     )
 
 

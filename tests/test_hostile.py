@@ -243,7 +243,7 @@ SEARCHES: dict[str, list[tuple[str, str]]] = {
         ("", NOTHING),
     ],
     "scripts-and-emoji": [
-        ("trail 東京", NOTHING),
+        ("trail 東京", FINDS),  # the unknown word is left out
         ("🙂", NOTHING),
         ("👩\u200d👩\u200d👧", NOTHING),
         ("\u0301", NOTHING),

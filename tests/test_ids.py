@@ -12,7 +12,7 @@ import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import insert, text, update
+from sqlalchemy import MetaData, Table, insert, text, update
 from sqlalchemy.engine import Connection
 
 from catalog_api.config import Settings
@@ -24,6 +24,7 @@ from tests.conftest import app_with, asgi_client, product_body
 from tests.test_mcp_tools import call, connect, fail, kettle
 
 PREVIOUS_REVISION = "0003"
+THIS_REVISION = "0004"
 
 
 def body(title: str) -> dict[str, Any]:
@@ -156,6 +157,14 @@ async def _alembic(url: str, action: Callable[[Config, str], None], revision: st
         await engine.dispose()
 
 
+# products as migration 0004 left it: without the search term columns of 0005.
+_BEFORE_SEARCH_TERMS = Table(
+    "products",
+    MetaData(),
+    *(c._copy() for c in Product.__table__.columns if not c.name.startswith("search_")),
+)
+
+
 def _row(title: str, n: int) -> dict[str, Any]:
     now = utcnow()
     return {
@@ -185,7 +194,7 @@ async def _populate_at_previous_revision(url: str) -> None:
     try:
         async with engine.begin() as connection:
             for n, title in enumerate(titles, start=1):
-                await connection.execute(insert(Product).values(_row(title, n)))
+                await connection.execute(insert(_BEFORE_SEARCH_TERMS).values(_row(title, n)))
             await connection.execute(text("DELETE FROM products WHERE id IN (4, 5)"))
             forgotten = ProductOut.model_validate({**_row("Copper Pot", 7), "id": 7})
             now = utcnow()
@@ -240,14 +249,15 @@ async def test_migration_0004_keeps_sqlite_data_and_search_and_never_reuses_ids(
     assert [row[0] for row in before["rows"]] == [1, 2, 3]
     assert before["lamp"] == [(1,)]
 
+    await _alembic(url, command.upgrade, THIS_REVISION)
+    assert _snapshot(path) == before
+    assert _sequence(path) == [("products", 7)]  # the key's deleted product 7 stays unused
     await _alembic(url, command.upgrade, "head")
     engine = create_engine(Settings(database_url=url))
     try:
         assert await current_revision(engine) == head_revision()
     finally:
         await engine.dispose()
-    assert _snapshot(path) == before
-    assert _sequence(path) == [("products", 7)]  # the key's deleted product 7 stays unused
     with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError):
         db.execute("UPDATE products SET price_minor = -1 WHERE id = 1")
 
@@ -268,7 +278,7 @@ async def test_migration_0004_keeps_sqlite_data_and_search_and_never_reuses_ids(
         legacy = await client.get("/api/products/search", params={"q": "legacy"})
         assert sorted(p["id"] for p in legacy.json()["items"]) == [1, 3]
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO products_fts(products_fts) VALUES ('integrity-check')")
+        db.execute("INSERT INTO products_search(products_search) VALUES ('integrity-check')")
 
 
 async def test_migration_0004_downgrades_and_upgrades_again_keeping_rows(tmp_path: Path) -> None:
@@ -276,14 +286,14 @@ async def test_migration_0004_downgrades_and_upgrades_again_keeping_rows(tmp_pat
     url = f"sqlite+aiosqlite:///{path}"
     await _populate_at_previous_revision(url)
     before = _snapshot(path)
-    await _alembic(url, command.upgrade, "head")
+    await _alembic(url, command.upgrade, THIS_REVISION)
     await _alembic(url, command.downgrade, PREVIOUS_REVISION)
     assert _snapshot(path) == before
     assert _sequence(path) == []
     with sqlite3.connect(path) as db:
         schema = db.execute("SELECT sql FROM sqlite_master WHERE name = 'products'").fetchone()
     assert "AUTOINCREMENT" not in schema[0]
-    await _alembic(url, command.upgrade, "head")
+    await _alembic(url, command.upgrade, THIS_REVISION)
     assert _snapshot(path) == before
     assert _sequence(path) == [("products", 7)]
 

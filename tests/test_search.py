@@ -42,10 +42,13 @@ async def test_search_covers_tags_category_and_all_words(client: httpx.AsyncClie
     assert [p["title"] for p in (await _search(client, "waterproof"))["items"]] == ["Plain Thing"]
     assert [p["title"] for p in (await _search(client, "kitchen"))["items"]] == ["Other Thing"]
     assert (await _search(client, "thing"))["total"] == 2
-    assert [p["title"] for p in (await _search(client, "thing outdoor"))["items"]] == [
-        "Plain Thing"
-    ]
-    assert (await _search(client, "thing nowhere"))["total"] == 0
+    both = await _search(client, "thing outdoor")
+    assert [p["title"] for p in both["items"]] == ["Plain Thing", "Other Thing"]
+    assert both["interpretation"]["missing"] == []
+    nowhere = await _search(client, "thing nowhere")
+    assert nowhere["total"] == 2
+    assert nowhere["interpretation"]["unknown"] == ["nowhere"]
+    assert (await _search(client, "nowhere"))["total"] == 0
 
 
 async def test_stemming_and_case(client: httpx.AsyncClient) -> None:
@@ -147,10 +150,13 @@ async def test_percent_and_underscore_are_not_wildcards(client: httpx.AsyncClien
 async def test_operator_words_are_matched_literally(client: httpx.AsyncClient) -> None:
     await create(client, title="Cats and dogs bowl", description="near the door")
     await create(client, title="Cats bowl")
-    not_dogs = [p["title"] for p in (await _search(client, "cats NOT dogs"))["items"]]
-    assert "Cats bowl" not in not_dogs
+    not_dogs = await _search(client, "cats NOT dogs")
+    assert not_dogs["items"][0]["title"] == "Cats and dogs bowl"
+    assert not_dogs["interpretation"]["unknown"] == ["not"]
     assert (await _search(client, "near door"))["total"] == 1
-    assert (await _search(client, "dogs OR bowl"))["total"] <= 1
+    either = await _search(client, "dogs OR bowl")
+    assert [p["title"] for p in either["items"]] == ["Cats and dogs bowl", "Cats bowl"]
+    assert either["interpretation"]["ignored"] == ["or"]
 
 
 async def test_search_with_filters_pages_through_every_match_once(

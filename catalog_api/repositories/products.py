@@ -26,7 +26,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from catalog_api.errors import ConcurrentUpdateError, DuplicateSlugError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
-from catalog_api.repositories.search import SearchDialect, search_dialect
+from catalog_api.search.documents import row_search_fields
+from catalog_api.search.vocabulary import VOCABULARIES
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -88,7 +89,6 @@ class ProductRepository:
         self.session = session
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
         self.dialect = dialect
-        self._search: SearchDialect = search_dialect(dialect)
 
     async def get(self, product_id: int, *, for_update: bool = False) -> Product | None:
         """Return the product with this id; for_update locks its row until the transaction ends."""
@@ -147,6 +147,8 @@ class ProductRepository:
         """Insert many products with one executemany (no ORM bookkeeping)."""
         if not rows:
             return
+        rows = [{**row, **row_search_fields(row)} for row in rows]
+        VOCABULARIES.changed()
         connection = await self.session.connection()
         if self.dialect == "sqlite":
             # Plain tuples straight to the driver: SQLAlchemy's per-value bind processing
@@ -155,7 +157,8 @@ class ProductRepository:
         else:
             await connection.execute(insert(PRODUCTS), list(rows))
 
-    def _filtered(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
+    def filtered(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
+        """Add the filters' conditions to a select over products."""
         conditions: list[ColumnElement[bool]] = []
         if filters.category is not None:
             conditions.append(Product.category == filters.category)
@@ -209,72 +212,23 @@ class ProductRepository:
         limit: int,
     ) -> list[Product]:
         """Return one page of products in key order."""
-        stmt = self._filtered(select(Product), filters)
+        stmt = self.filtered(select(Product), filters)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return list(await self.session.scalars(stmt))
 
     async def count(self, filters: ProductFilters) -> int:
         """Count the products that pass the filters."""
-        stmt = self._filtered(select(func.count()).select_from(Product), filters)
+        stmt = self.filtered(select(func.count()).select_from(Product), filters)
         return int(await self.session.scalar(stmt) or 0)
 
-    async def search_page(
-        self,
-        words: list[str],
-        filters: ProductFilters,
-        *,
-        key: ColumnElement[Any] | None,
-        descending: bool,
-        after: KeysetPosition | None,
-        limit: int,
-    ) -> list[tuple[Product, float]]:
-        """Return one page of matching products with their scores; key None ranks by score."""
-        # Ranking by relevance without filters needs only the index: products are joined
-        # for the page's rows alone, not for every match (the difference at 1M rows is large).
-        with_products = key is not None or filters != ProductFilters()
-        source = self._search.source(words, with_products=with_products)
-        product_id = self._search.product_id(with_products=with_products)
-        score = self._search.score(words)
-        matches = (
-            select(product_id.label("product_id"), score.label("score"))
-            .select_from(source)
-            .where(self._search.match(words))
-        )
-        matches = self._filtered(matches, filters)
-        if key is None:
-            # Rank and cut the page inside the subquery, then fetch just those products.
-            top = self._page(
-                matches,
-                score,
-                descending=descending,
-                after=after,
-                limit=limit,
-                tiebreak=product_id,
-            ).subquery("top")
-            stmt = select(Product, top.c.score).join(top, top.c.product_id == Product.id)
-            stmt = stmt.order_by(
-                *(
-                    (top.c.score.desc(), Product.id.desc())
-                    if descending
-                    else (top.c.score, Product.id)
-                )
-            )
-        else:
-            ranked = matches.subquery("ranked")
-            stmt = select(Product, ranked.c.score).join(ranked, ranked.c.product_id == Product.id)
-            stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
-        rows = await self.session.execute(stmt)
-        return [(product, float(score)) for product, score in rows]
-
-    async def count_search(self, words: list[str], filters: ProductFilters) -> int:
-        """Count the products matching the words and filters."""
-        with_products = filters != ProductFilters()
-        stmt = (
-            select(func.count())
-            .select_from(self._search.source(words, with_products=with_products))
-            .where(self._search.match(words))
-        )
-        return int(await self.session.scalar(self._filtered(stmt, filters)) or 0)
+    async def by_ids(self, ids: Sequence[int]) -> list[Product]:
+        """Return the products with these ids, in that order (missing ones left out)."""
+        if not ids:
+            return []
+        found = {
+            p.id: p for p in await self.session.scalars(select(Product).where(Product.id.in_(ids)))
+        }
+        return [found[i] for i in ids if i in found]
 
     async def categories(self, status: ProductStatus | None) -> list[tuple[str, int]]:
         """Return each category with its product count, by name."""

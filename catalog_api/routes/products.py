@@ -28,6 +28,7 @@ from catalog_api.schemas import (
     ProductOut,
     ProductReplace,
     ProductUpdate,
+    SearchPage,
     SearchSortField,
     SlugList,
     SortField,
@@ -125,7 +126,7 @@ async def list_products(
     return await service.browse(query)
 
 
-@router.get("/search", response_model=Page[ProductOut], responses=INVALID)
+@router.get("/search", response_model=SearchPage, responses=INVALID)
 async def search_products(
     service: ProductServiceDep,
     filters: FiltersDep,
@@ -136,8 +137,10 @@ async def search_products(
             min_length=1,
             max_length=500,
             description=(
-                "Words to find in title, description, tags and category; every word must "
-                "match. Operators, quotes and wildcards are ignored."
+                "Words to find in title, tags, category, attributes and description. Products "
+                "with more of the words (rarer ones count more, title above tags above "
+                "description) rank first; misspelt words are corrected from the catalog's own "
+                "words. Operators, quotes and wildcards are ignored."
             ),
             examples=["wireless headphones"],
         ),
@@ -147,8 +150,8 @@ async def search_products(
         SearchSortField, Query(description="relevance (best first) or a field.")
     ] = SearchSortField.RELEVANCE,
     order: OrderParam = None,
-) -> Page[ProductOut]:
-    """Full-text search, ranked by relevance (BM25 on SQLite, ts_rank on PostgreSQL)."""
+) -> SearchPage:
+    """Ranked search that never demands every word; the answer says how the query was read."""
     query = SearchQuery(q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor)
     return await service.search(query)
 

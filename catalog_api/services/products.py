@@ -31,18 +31,22 @@ from catalog_api.schemas import (
     ProductOut,
     ProductReplace,
     ProductUpdate,
+    SearchPage,
     SearchSortField,
     SlugList,
     SortField,
     SortOrder,
 )
+from catalog_api.search import engine as search_engine
+from catalog_api.search.analyzer import tokens
+from catalog_api.search.paging import page_after, ranked_for_sort, sort_value
 from catalog_api.services.idempotency import (
     Created,
     IdempotencyKey,
     replayed,
     stored_create,
 )
-from catalog_api.text import clean_line, search_words, slugify
+from catalog_api.text import clean_line, slugify
 
 logger = logging.getLogger(__name__)
 
@@ -220,46 +224,46 @@ class ProductService:
             next_cursor=next_cursor,
         )
 
-    async def search(self, query: SearchQuery) -> Page[ProductOut]:
-        """Return a page of products matching every word of the query."""
-        words = search_words(query.q)
-        if not words:
+    async def search(self, query: SearchQuery) -> SearchPage:
+        """Return a page of products ranked by how well they match the query's words."""
+        if not tokens(query.q):
             raise InvalidInputError(
                 "The query has no searchable words; use letters or digits.", field="q"
             )
         relevance = query.sort is SearchSortField.RELEVANCE
-        key: ColumnElement[Any] | None = None
-        value_type: type = float
+        outcome = await search_engine.search(
+            self.session,
+            query.q,
+            lambda stmt: self.products.filtered(stmt, query.filters),
+            None if relevance else query.sort.value,
+        )
         if relevance:
-            descending = query.order is SortOrder.ASC
+            order = query.order or SortOrder.DESC
+            value_type: type = float
         else:
-            key, value_type = _SORT_COLUMNS[query.sort.value]
             order = query.order or _DEFAULT_ORDER[query.sort.value]
-            descending = order is SortOrder.DESC
-        tag = self._query_tag(
-            "search", query.filters, query.sort.value, "desc" if descending else "asc", words
+            value_type = _SORT_COLUMNS[query.sort.value][1]
+        ranked = ranked_for_sort(
+            outcome.ranked, query.sort.value, descending=order is SortOrder.DESC
         )
+        tag = self._query_tag("search", query.filters, query.sort.value, order.value, query.q)
         after = decode_cursor(query.cursor, tag, value_type) if query.cursor else None
-        rows = await self.products.search_page(
-            words,
-            query.filters,
-            key=key,
-            descending=descending,
-            after=after,
-            limit=query.limit + 1,
+        window = page_after(
+            ranked, query.sort.value, order is SortOrder.DESC, after, query.limit + 1
         )
-        total = await self.products.count_search(words, query.filters)
-        page = rows[: query.limit]
+        page = window[: query.limit]
+        products = await self.products.by_ids([item.candidate.id for item in page])
         next_cursor = None
-        if len(rows) > query.limit:
-            last, score = page[-1]
-            value = score if relevance else _sort_value(last, query.sort.value)
-            next_cursor = encode_cursor(value, last.id, tag)
-        return Page[ProductOut](
-            items=[ProductOut.model_validate(p) for p, _ in page],
-            total=total,
+        if len(window) > query.limit:
+            last = page[-1]
+            next_cursor = encode_cursor(sort_value(last, query.sort.value), last.candidate.id, tag)
+        return SearchPage(
+            items=[ProductOut.model_validate(p) for p in products],
+            total=len(ranked),
+            total_is_exact=outcome.complete,
             limit=query.limit,
             next_cursor=next_cursor,
+            interpretation=search_engine.interpretation(outcome, [p.title for p in products[:5]]),
         )
 
     async def categories(self, status: ProductStatus | None = None) -> CategoryList:

@@ -1,0 +1,1 @@
+"""Product search: analysis, the catalog's vocabulary, bounded retrieval and ranking."""

@@ -1,0 +1,136 @@
+"""Search: read the query, gather bounded candidate sets, rank them, and say how it was read."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from catalog_api.search.analyzer import tokens
+from catalog_api.search.query import Concept, ReadQuery, read_query
+from catalog_api.search.ranking import Scored, rank
+from catalog_api.search.repository import Filter, Request, SearchRepository
+from catalog_api.search.schemas import Correction, QueryInterpretation
+from catalog_api.search.vocabulary import VOCABULARIES, Vocabulary
+
+logger = logging.getLogger(__name__)
+
+# Products one index query may return. Each search runs at most three, so the work per
+# search is bounded whatever the catalog's size; results beyond them are not reachable.
+CANDIDATES_PER_QUERY = 500
+# Queries of this many words also gather the products holding all words but one.
+MOST_WORDS_FROM = 3
+MOST_WORDS_UP_TO = 6
+# The any-word query leaves out the commonest words once the rarer ones promise this many.
+ANY_WORD_BUDGET = 4 * CANDIDATES_PER_QUERY
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """Ranked matches (best first), whether the set is complete, and how the query was read."""
+
+    ranked: list[Scored]
+    complete: bool
+    read: ReadQuery
+    vocabulary: Vocabulary
+
+
+def _selective(concepts: Sequence[Concept]) -> tuple[list[Concept], bool]:
+    """Return the rarest concepts whose matches fit the budget (at least one), and if all fit."""
+    chosen: list[Concept] = []
+    total = 0
+    for concept in sorted(concepts, key=lambda c: c.frequency):
+        if chosen and total + concept.frequency > ANY_WORD_BUDGET:
+            return chosen, False
+        chosen.append(concept)
+        total += concept.frequency
+    return chosen, True
+
+
+def _requests(read: ReadQuery) -> list[Request]:
+    """Return the candidate queries of a read query: all words, most words, the rarer words."""
+    written = tuple(read.searched)
+    requests: list[Request] = []
+    if len(written) > 1:
+        requests.append(Request(written, every=True, title_only=False))
+        requests.append(Request(written, every=True, title_only=True))
+    if MOST_WORDS_FROM <= len(written) <= MOST_WORDS_UP_TO:
+        # No product may hold every word: gather those missing just one of them.
+        for left_out in written:
+            rest = tuple(concept for concept in written if concept is not left_out)
+            requests.append(Request(rest, every=True, title_only=False))
+    chosen, _ = _selective(read.concepts)
+    requests.append(Request(tuple(chosen), every=False, title_only=False))
+    requests.append(Request(tuple(chosen), every=False, title_only=True))
+    return requests
+
+
+async def search(
+    session: AsyncSession, words: str, filtered: Filter, sort: str | None = None
+) -> SearchOutcome:
+    """Find and rank the products for a query, within the candidate bounds."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("search needs a session bound to an AsyncEngine")
+    vocabulary = await VOCABULARIES.get(engine)
+    repository = SearchRepository(session, filtered)
+    read = await read_query(words, vocabulary, repository.holds)
+    if not read.concepts:
+        return SearchOutcome([], True, read, vocabulary)
+    requests = _requests(read)
+    found = await repository.gather(requests, CANDIDATES_PER_QUERY)
+    ids = list(dict.fromkeys(product_id for part in found for product_id in part))
+    pool = await repository.documents(ids, sort)
+    complete = (
+        all(len(candidates) < CANDIDATES_PER_QUERY for candidates in found)
+        and (_selective(read.concepts)[1])
+    )
+    ranked = rank(pool, read.concepts, vocabulary)
+    return SearchOutcome(ranked, complete, read, vocabulary)
+
+
+def _surface(term: str, titles: Sequence[str]) -> str:
+    """Return a word of the titles whose index term is term, else the term itself."""
+    for title in titles:
+        for token in tokens(title):
+            if token.term == term:
+                return token.surface
+    return term
+
+
+def interpretation(outcome: SearchOutcome, titles: Sequence[str]) -> QueryInterpretation:
+    """Describe how the query was read; titles (of the first results) spell corrected words."""
+    read = outcome.read
+    corrected = [
+        Correction(
+            written=written,
+            read_as=" ".join(_surface(term, titles) for term in read_as.split()),
+        )
+        for written, read_as in read.corrections
+    ]
+    spelled = {c.written: c.read_as for c in corrected}
+    searched = [spelled.get(c.written, c.written) for c in read.searched]
+    missing: list[str] = []
+    if outcome.ranked:
+        best = outcome.ranked[0].matched
+        missing = [
+            spelled.get(c.written, c.written) for c in read.searched if c.written not in best
+        ]
+    return QueryInterpretation(
+        searched_for=searched,
+        corrected=corrected,
+        unknown=read.unmatched,
+        ignored=read.ignored,
+        missing=missing,
+    )
+
+
+def changed() -> None:
+    """Note a write, so the vocabulary is read again before long."""
+    VOCABULARIES.changed()
+
+
+__all__: list[Any] = ["SearchOutcome", "changed", "interpretation", "search"]

@@ -1,0 +1,126 @@
+"""How a query is read: words to look for, spelling corrections, words found nowhere."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from catalog_api.search.analyzer import STOP_WORDS, Token, stem, tokens
+from catalog_api.search.vocabulary import Vocabulary
+
+MAX_CONCEPTS = 12
+# A written word split in two ('deckover' into 'deck over') when both halves are this long.
+_SPLIT_PART = 3
+# Weight of an alternative reading (a join or a split) against the words as written.
+ALTERNATIVE_WEIGHT = 0.8
+
+
+@dataclass(frozen=True)
+class Concept:
+    """Something to look for: one term, or adjacent terms that must appear in this order."""
+
+    phrase: tuple[str, ...]
+    weight: float
+    written: str  # the query's word, or "" for an alternative reading
+    frequency: int
+    covers: tuple[str, ...]  # the query's words this stands for
+
+
+@dataclass
+class ReadQuery:
+    """A query as the engine read it."""
+
+    concepts: list[Concept] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def searched(self) -> list[Concept]:
+        """Return the concepts read from the words as written (alternatives left out)."""
+        return [concept for concept in self.concepts if concept.written]
+
+
+Probe = Callable[[str], Awaitable[bool]]
+
+
+def _split(word: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
+    """Return the best split of a word into two known terms, or None."""
+    best: tuple[int, tuple[str, str]] | None = None
+    for cut in range(_SPLIT_PART, len(word) - _SPLIT_PART + 1):
+        left, right = stem(word[:cut]), stem(word[cut:])
+        if left in STOP_WORDS or right in STOP_WORDS:
+            continue
+        weakest = min(vocabulary.frequency(left), vocabulary.frequency(right))
+        if weakest > 0 and (best is None or weakest > best[0]):
+            best = (weakest, (left, right))
+    return best[1] if best else None
+
+
+async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQuery:
+    """Read a query against the catalog's vocabulary; probe tells whether the index holds a term."""
+    read = ReadQuery()
+    found = tokens(words)
+    meaningful = [token for token in found if token.surface not in STOP_WORDS]
+    if meaningful:
+        read.ignored = list(dict.fromkeys(t.surface for t in found if t.surface in STOP_WORDS))
+    else:
+        meaningful = found
+    kept: list[Token] = []
+    for token in dict.fromkeys(meaningful):
+        frequency = vocabulary.frequency(token.term)
+        if frequency or await probe(token.term):
+            kept.append(token)
+            _add(read, vocabulary, (token.term,), token.surface, max(frequency, 1))
+            continue
+        corrected = vocabulary.suggest(token.term)
+        if corrected is not None:
+            read.corrections.append((token.surface, corrected))
+            kept.append(Token(token.surface, corrected))
+            _add(read, vocabulary, (corrected,), token.surface, vocabulary.frequency(corrected))
+            continue
+        halves = _split(token.surface, vocabulary) if token.surface.isalpha() else None
+        if halves is not None:
+            read.corrections.append((token.surface, " ".join(halves)))
+            _add(read, vocabulary, halves, token.surface, _phrase_frequency(vocabulary, halves))
+            continue
+        read.unmatched.append(token.surface)
+    _add_alternatives(read, vocabulary, kept)
+    read.concepts = read.concepts[:MAX_CONCEPTS]
+    return read
+
+
+def _phrase_frequency(vocabulary: Vocabulary, phrase: tuple[str, ...]) -> int:
+    return max(1, min(vocabulary.frequency(term) for term in phrase))
+
+
+def _add(
+    read: ReadQuery,
+    vocabulary: Vocabulary,
+    phrase: tuple[str, ...],
+    written: str,
+    frequency: int,
+    covers: tuple[str, ...] = (),
+) -> None:
+    if any(concept.phrase == phrase for concept in read.concepts):
+        return
+    weight = vocabulary.idf(frequency) * (1.0 if written else ALTERNATIVE_WEIGHT)
+    read.concepts.append(Concept(phrase, weight, written, frequency, covers or (written,)))
+
+
+def _add_alternatives(read: ReadQuery, vocabulary: Vocabulary, kept: list[Token]) -> None:
+    """Add joined neighbours ('deck over' as 'deckover') and split long words ('deckover')."""
+    for left, right in itertools.pairwise(kept):
+        if left.surface.isalpha() and right.surface.isalpha():
+            joined = stem(left.surface + right.surface)
+            frequency = vocabulary.frequency(joined)
+            if frequency:
+                covers = (left.surface, right.surface)
+                _add(read, vocabulary, (joined,), "", frequency, covers)
+    for token in kept:
+        if token.surface.isalpha() and len(token.surface) >= 2 * _SPLIT_PART + 2:
+            halves = _split(token.surface, vocabulary)
+            if halves is not None:
+                frequency = _phrase_frequency(vocabulary, halves)
+                _add(read, vocabulary, halves, "", frequency, (token.surface,))

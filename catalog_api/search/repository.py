@@ -1,0 +1,150 @@
+"""Candidate retrieval: bounded index queries on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_api.models import Product
+from catalog_api.search.query import Concept
+
+_TERM = re.compile(r"[^\W_]+")
+_products = Product.__table__
+_fts = table("products_search", column("rowid"))
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+
+Filter = Callable[[Select[Any]], Select[Any]]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One candidate query: every concept (AND) or any (OR), in titles only or anywhere."""
+
+    concepts: tuple[Concept, ...]
+    every: bool
+    title_only: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A product that may match: its analysed fields and the values sorts need."""
+
+    id: int
+    title_terms: str
+    label_terms: str
+    body_terms: str
+    sort_value: Any
+
+
+_DOCUMENT_COLUMNS = (Product.id, Product.search_title, Product.search_labels, Product.search_body)
+_SORT_COLUMNS: dict[str, Any] = {
+    "price": Product.price_minor,
+    "title": Product.title,
+    "created_at": Product.created_at,
+}
+
+
+def _check(phrase: Sequence[str]) -> None:
+    for term in phrase:
+        if not _TERM.fullmatch(term):
+            raise ValueError(f"not an index term: {term!r}")
+
+
+def fts5_expression(concepts: Sequence[Concept], operator: str) -> str:
+    """Join the concepts as quoted FTS5 phrases with AND or OR."""
+    for concept in concepts:
+        _check(concept.phrase)
+    return f" {operator} ".join('"' + " ".join(c.phrase) + '"' for c in concepts)
+
+
+def tsquery_expression(concepts: Sequence[Concept], operator: str) -> str:
+    """Join the concepts as tsquery phrases with & or |."""
+    for concept in concepts:
+        _check(concept.phrase)
+    return f" {operator} ".join("(" + " <-> ".join(c.phrase) + ")" for c in concepts)
+
+
+class SearchRepository:
+    """Fetch capped candidate sets for a read query."""
+
+    def __init__(self, session: AsyncSession, filtered: Filter) -> None:
+        self.session = session
+        self.filtered = filtered
+        bind = session.bind
+        self.dialect = bind.dialect.name if bind is not None else "sqlite"
+
+    def _match(self, concepts: Sequence[Concept], *, every: bool, title_only: bool) -> Any:
+        if self.dialect == "postgresql":
+            query = func.to_tsquery(_SIMPLE, tsquery_expression(concepts, "&" if every else "|"))
+            vector: ColumnElement[Any] = (
+                func.to_tsvector(_SIMPLE, Product.search_title)
+                if title_only
+                else literal_column("products.search_vector")
+            )
+            return vector.op("@@", is_comparison=True)(query)
+        expression = fts5_expression(concepts, "AND" if every else "OR")
+        if title_only:
+            expression = f"search_title : ({expression})"
+        return literal_column("products_search").op("MATCH", is_comparison=True)(expression)
+
+    def _select(self, concepts: Sequence[Concept], *, every: bool, title_only: bool) -> Any:
+        stmt: Any = select(Product.id)
+        if self.dialect == "sqlite":
+            stmt = stmt.select_from(_fts.join(_products, _products.c.id == _fts.c.rowid))
+        return self.filtered(stmt.where(self._match(concepts, every=every, title_only=title_only)))
+
+    async def gather(self, requests: Sequence[Request], limit: int) -> list[list[int]]:
+        """Run several candidate queries in one statement; return each one's product ids."""
+        parts = [
+            self._select(request.concepts, every=request.every, title_only=request.title_only)
+            .add_columns(literal(number).label("request"))
+            .limit(limit)
+            .subquery()
+            for number, request in enumerate(requests)
+        ]
+        stmt = union_all(*(select(part) for part in parts))
+        found: list[list[int]] = [[] for _ in requests]
+        for product_id, number in await self.session.execute(stmt):
+            found[number].append(product_id)
+        return found
+
+    async def documents(self, ids: Sequence[int], sort: str | None) -> list[Candidate]:
+        """Return the analysed fields (and the sort's value) of these products."""
+        if not ids:
+            return []
+        sort_column: Any = _SORT_COLUMNS[sort] if sort else literal(None)
+        stmt = select(*_DOCUMENT_COLUMNS, sort_column).where(Product.id.in_(ids))
+        return [Candidate(*row) for row in await self.session.execute(stmt)]
+
+    async def holds(self, term: str) -> bool:
+        """Tell whether any product holds the term (for words newer than the vocabulary)."""
+        _check((term,))
+        if self.dialect == "postgresql":
+            match = literal_column("products.search_vector").op("@@", is_comparison=True)(
+                func.to_tsquery(_SIMPLE, term)
+            )
+            stmt = select(literal(1)).select_from(_products).where(match)
+        else:
+            stmt = (
+                select(literal(1))
+                .select_from(_fts)
+                .where(
+                    literal_column("products_search").op("MATCH", is_comparison=True)(f'"{term}"')
+                )
+            )
+        return (await self.session.scalar(stmt.limit(1))) is not None

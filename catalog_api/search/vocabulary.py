@@ -1,0 +1,168 @@
+"""The catalog's own vocabulary: how many products hold each term, and spelling suggestions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from symspellpy import SymSpell, Verbosity
+
+logger = logging.getLogger(__name__)
+
+# Words the speller knows: the commonest terms, so memory stays bounded on a huge catalog.
+SPELLER_WORDS = 60_000
+# A first load that takes longer than this finishes in the background; searches meanwhile
+# rank without corrections.
+FIRST_LOAD_WAIT_SECONDS = 2.0
+# Reload when this process wrote since the last load (at least 20 load durations apart, so a
+# big catalog is not read over and over), and every RELOAD_SECONDS whatever happened (other
+# processes write too). A load this quick is awaited rather than done in the background.
+RELOAD_SECONDS = 300.0
+INLINE_LOAD_SECONDS = 0.05
+
+_SQLITE_VOCABULARY = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.products_search_vocabulary "
+    "USING fts5vocab(main, 'products_search', 'row')"
+)
+_SQLITE_TERMS = "SELECT term, doc FROM temp.products_search_vocabulary"
+_POSTGRES_TERMS = "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM products')"
+_LENGTHS = (
+    "SELECT count(*), "
+    "avg(length(search_title) - length(replace(search_title, ' ', '')) + 1), "
+    "avg(length(search_labels) - length(replace(search_labels, ' ', '')) + 1), "
+    "avg(length(search_body) - length(replace(search_body, ' ', '')) + 1) FROM products"
+)
+
+
+@dataclass
+class Vocabulary:
+    """Document frequencies of the index's terms, with a speller built from them."""
+
+    document_count: int = 0
+    frequencies: dict[str, int] = field(default_factory=dict)
+    average_lengths: tuple[float, float, float] = (8.0, 4.0, 40.0)
+    speller: SymSpell | None = None
+
+    def frequency(self, term: str) -> int:
+        """Return how many products hold the term (0 when unknown)."""
+        return self.frequencies.get(term, 0)
+
+    def idf(self, frequency: int) -> float:
+        """Return the BM25 inverse document frequency of a term held by that many products."""
+        n = max(self.document_count, frequency, 1)
+        return math.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
+
+    def suggest(self, term: str) -> str | None:
+        """Return the most frequent known term within edit distance (1 below 7 letters, else 2)."""
+        if self.speller is None or not term.isalpha() or len(term) < 4:
+            return None
+        distance = 1 if len(term) < 7 else 2
+        found = self.speller.lookup(term, Verbosity.CLOSEST, max_edit_distance=distance)
+        return found[0].term if found else None
+
+
+def build_speller(frequencies: dict[str, int]) -> SymSpell:
+    """Return a SymSpell index of the commonest alphabetic terms."""
+    words = sorted(
+        ((term, count) for term, count in frequencies.items() if term.isalpha() and len(term) > 2),
+        key=lambda item: -item[1],
+    )[:SPELLER_WORDS]
+    speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+    for term, count in words:
+        speller.create_dictionary_entry(term, count)
+    return speller
+
+
+async def load_vocabulary(connection: AsyncConnection) -> Vocabulary:
+    """Read the terms and their product counts from the index."""
+    if connection.dialect.name == "sqlite":
+        await connection.execute(text(_SQLITE_VOCABULARY))
+        rows = (await connection.execute(text(_SQLITE_TERMS))).all()
+    else:
+        rows = (await connection.execute(text(_POSTGRES_TERMS))).all()
+    counts: Any = (await connection.execute(text(_LENGTHS))).one()
+    frequencies = {str(term): int(count) for term, count in rows}
+    lengths = tuple(float(value or 1.0) for value in counts[1:])
+    speller = await asyncio.to_thread(build_speller, frequencies)
+    return Vocabulary(
+        document_count=int(counts[0]),
+        frequencies=frequencies,
+        average_lengths=(lengths[0], lengths[1], lengths[2]),
+        speller=speller,
+    )
+
+
+@dataclass
+class _Entry:
+    vocabulary: Vocabulary | None = None
+    loaded_at: float = 0.0
+    load_seconds: float = 0.0
+    generation: int = -1
+    task: asyncio.Task[None] | None = None
+
+
+class VocabularyCache:
+    """One vocabulary per database, reloaded in the background when writes made it stale."""
+
+    def __init__(self) -> None:
+        self._entries: weakref.WeakKeyDictionary[AsyncEngine, _Entry] = weakref.WeakKeyDictionary()
+        self._generation = 0
+
+    def changed(self) -> None:
+        """Note that products were written, so the vocabulary should be read again."""
+        self._generation += 1
+
+    async def get(self, engine: AsyncEngine) -> Vocabulary:
+        """Return the database's vocabulary, loading it first or refreshing it behind the scenes."""
+        entry = self._entries.setdefault(engine, _Entry())
+        if entry.task is None and self._stale(entry):
+            entry.task = asyncio.create_task(self._load(engine, entry))
+        if entry.task is not None and entry.vocabulary is None:
+            try:
+                await asyncio.wait_for(asyncio.shield(entry.task), FIRST_LOAD_WAIT_SECONDS)
+            except TimeoutError:
+                logger.info("search vocabulary still loading; searching without it meanwhile")
+        elif entry.task is not None and entry.load_seconds < INLINE_LOAD_SECONDS:
+            await asyncio.shield(entry.task)
+        return entry.vocabulary or Vocabulary()
+
+    def _stale(self, entry: _Entry) -> bool:
+        if entry.vocabulary is None:
+            return True
+        age = time.monotonic() - entry.loaded_at
+        if age > RELOAD_SECONDS:
+            return True
+        return entry.generation != self._generation and age > 20 * entry.load_seconds
+
+    async def _load(self, engine: AsyncEngine, entry: _Entry) -> None:
+        generation = self._generation
+        started = time.monotonic()
+        try:
+            async with engine.connect() as connection:
+                vocabulary = await load_vocabulary(connection)
+        except Exception:
+            logger.exception("could not read the search vocabulary")
+            entry.loaded_at = time.monotonic()  # retried after the reload interval
+        else:
+            entry.vocabulary = vocabulary
+            entry.loaded_at = time.monotonic()
+            entry.load_seconds = entry.loaded_at - started
+            entry.generation = generation
+            logger.debug(
+                "search vocabulary: %d terms over %d products in %.2f s",
+                len(vocabulary.frequencies),
+                vocabulary.document_count,
+                entry.load_seconds,
+            )
+        finally:
+            entry.task = None
+
+
+VOCABULARIES = VocabularyCache()
