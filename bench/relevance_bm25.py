@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 import bm25s
@@ -62,7 +63,8 @@ def reference_results(
     The references do not change while the catalog's search is tuned, so only queries not
     searched before cost an index build and a search.
     """
-    key = f"{judgments.digest}:{bm25s.__version__}:{Stemmer.version}:{REFERENCE_VERSION}"
+    versions = ":".join(metadata.version(name) for name in ("bm25s", "PyStemmer"))
+    key = f"{judgments.digest}:{versions}:{REFERENCE_VERSION}"
     path = workdir / f"bm25-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     kept: dict[str, dict[str, list[int]]] = {}
     if path.exists() and not rebuild:
