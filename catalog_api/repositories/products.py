@@ -213,6 +213,10 @@ class ProductRepository:
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return list(await self.session.scalars(stmt))
 
+    def matching_ids(self, filters: ProductFilters) -> Select[int]:
+        """Return a select of the ids of the products that pass the filters."""
+        return self._filtered(select(Product.id), filters)
+
     async def count(self, filters: ProductFilters) -> int:
         """Count the products that pass the filters."""
         stmt = self._filtered(select(func.count()).select_from(Product), filters)
@@ -265,6 +269,15 @@ class ProductRepository:
             stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         rows = await self.session.execute(stmt)
         return [(product, float(score)) for product, score in rows]
+
+    def search_matching_ids(self, words: list[str], filters: ProductFilters) -> Select[int]:
+        """Return a select of the ids of the products matching the words and filters."""
+        stmt = (
+            select(self._search.product_id(with_products=True))
+            .select_from(self._search.source(words, with_products=True))
+            .where(self._search.match(words))
+        )
+        return self._filtered(stmt, filters)
 
     async def count_search(self, words: list[str], filters: ProductFilters) -> int:
         """Count the products matching the words and filters."""

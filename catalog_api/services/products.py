@@ -19,6 +19,7 @@ from catalog_api.errors import (
     PreconditionFailedError,
     ProductNotFoundError,
 )
+from catalog_api.facets import DEFAULT_FACET_LIMIT, FacetService
 from catalog_api.models import IdempotencyRecord, Product, ProductStatus, utcnow
 from catalog_api.pagination import decode_cursor, encode_cursor, fingerprint
 from catalog_api.repositories import ProductFilters, ProductRepository
@@ -75,6 +76,7 @@ class ListQuery:
     order: SortOrder | None = None
     limit: int = 20
     cursor: str | None = None
+    facets: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +89,7 @@ class SearchQuery:
     order: SortOrder | None = None
     limit: int = 20
     cursor: str | None = None
+    facets: bool = False
 
 
 def _sort_value(product: Product, sort: str) -> Any:
@@ -96,10 +99,11 @@ def _sort_value(product: Product, sort: str) -> Any:
 class ProductService:
     """Use cases over products."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, facet_limit: int = DEFAULT_FACET_LIMIT) -> None:
         self.session = session
         self.products = ProductRepository(session)
         self.keys = IdempotencyRepository(session)
+        self.facets = FacetService(session, limit=facet_limit)
 
     async def create(
         self, data: ProductCreate, *, idempotency: IdempotencyKey | None = None
@@ -208,6 +212,9 @@ class ProductService:
             limit=query.limit + 1,
         )
         total = await self.products.count(query.filters)
+        facets = None
+        if query.facets:
+            facets = await self.facets.for_select(self.products.matching_ids(query.filters))
         items = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit:
@@ -218,6 +225,7 @@ class ProductService:
             total=total,
             limit=query.limit,
             next_cursor=next_cursor,
+            facets=facets,
         )
 
     async def search(self, query: SearchQuery) -> Page[ProductOut]:
@@ -249,6 +257,11 @@ class ProductService:
             limit=query.limit + 1,
         )
         total = await self.products.count_search(words, query.filters)
+        facets = None
+        if query.facets:
+            # The new engine passes its bounded, ranked ids instead: self.facets.for_ids(ids).
+            matches = self.products.search_matching_ids(words, query.filters)
+            facets = await self.facets.for_select(matches)
         page = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit:
@@ -260,6 +273,7 @@ class ProductService:
             total=total,
             limit=query.limit,
             next_cursor=next_cursor,
+            facets=facets,
         )
 
     async def categories(self, status: ProductStatus | None = None) -> CategoryList:
