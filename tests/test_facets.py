@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from catalog_api.config import Settings
+from catalog_api.facets import FacetService
 from tests.conftest import app_with, asgi_client, create
 
 
@@ -144,3 +146,19 @@ async def test_the_cap_bounds_what_is_counted(settings: Settings) -> None:
         assert (exact["counted"], exact["complete"]) == (3, True)
         searched = await _facets(client, "/search", q="camping")
         assert (searched["counted"], searched["complete"]) == (3, False)
+
+
+async def test_for_ids_counts_the_first_ids_given(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await _seed(client)
+    page = (await client.get("/api/products", params={"sort": "title", "order": "desc"})).json()
+    ids = [product["id"] for product in page["items"]]  # Zeta, Gamma, Eta, Epsilon, ...
+    async with app.state.session_factory() as session:
+        first = await FacetService(session, limit=3).for_ids(ids)
+        every = await FacetService(session).for_ids(ids, more_matched=True)
+        none = await FacetService(session).for_ids([])
+    assert first.category == {"outdoor": 2, "kitchen": 1}
+    assert first.tag == {"camping": 2, "tea": 2}
+    assert (first.counted, first.complete) == (3, False)
+    assert every.category == {"kitchen": 4, "outdoor": 3}
+    assert (every.counted, every.complete) == (7, False)
+    assert (none.counted, none.complete, none.price) == (0, True, [])
