@@ -8,9 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import literal, select
 
 from catalog_api.config import Settings
 from catalog_api.facets import FacetService
+from catalog_api.models import Product
 from tests.conftest import app_with, asgi_client, create
 
 
@@ -162,3 +164,23 @@ async def test_for_ids_counts_the_first_ids_given(app: FastAPI, client: httpx.As
     assert every.category == {"kitchen": 4, "outdoor": 3}
     assert (every.counted, every.complete) == (7, False)
     assert (none.counted, none.complete, none.price) == (0, True, [])
+
+
+async def test_for_select_finds_out_whether_the_cap_was_hit(app: FastAPI) -> None:
+    async with asgi_client(app) as client:
+        await _seed(client)
+    everything = select(Product.id)
+    async with app.state.session_factory() as session:
+        exact = await FacetService(session, limit=7).for_select(everything)
+        over = await FacetService(session, limit=6).for_select(everything)
+        with pytest.raises(ValueError, match="products table"):
+            await FacetService(session).for_select(select(literal(1)))
+    assert (exact.counted, exact.complete) == (7, True)
+    assert (over.counted, over.complete) == (6, False)
+
+
+async def test_the_top_tags_break_ties_by_code_point(client: httpx.AsyncClient) -> None:
+    # A collation that skips hyphens would rank "zb" before "z-c" and keep it instead.
+    await create(client, tags=[*(f"a{i:02}" for i in range(9)), "zb", "z-c"])
+    facets = await _facets(client)
+    assert list(facets["tag"]) == [*(f"a{i:02}" for i in range(9)), "z-c"]

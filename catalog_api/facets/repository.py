@@ -37,7 +37,7 @@ PRODUCTS = cast(Table, Product.__table__)
 class FacetRows:
     """Raw counts over the first rows of a match set."""
 
-    matched: int
+    matched: int | None
     category_status: list[tuple[str, str, int]]
     tags: list[tuple[str, int]]
     prices: list[tuple[str, int, int]]
@@ -70,11 +70,12 @@ class FacetRepository:
             return func.jsonb_array_elements_text(tags).table_valued("value").lateral()
         return func.json_each(tags).table_valued("value")
 
-    async def count(self, match: Select[int], *, limit: int, top: int) -> FacetRows:
+    async def count(self, match: Select[int], *, limit: int, top: int, probe: bool) -> FacetRows:
         """Count the first limit products of match: categories with statuses, top tags, prices.
 
         match selects product ids, has no LIMIT and reads the products table (joined or not),
-        whose facet columns then replace the id: each matching row is read once.
+        whose facet columns then replace the id: each matching row is read once. probe also
+        counts the match set up to limit + 1 (rows.matched), for callers that lack its size.
         """
         if not any(_reads_products(from_) for from_ in match.get_final_froms()):
             raise ValueError("the match set must select from the products table")
@@ -96,21 +97,27 @@ class FacetRepository:
         ).group_by(matched.c.currency, matched.c.price_minor)
         tag = self._each_tag(matched.c.tags)
         tag_count = func.count().label("n")
+        # Ties by code point, as Python breaks them (PostgreSQL's collation may skip hyphens).
+        tag_order = tag.c.value.collate("C") if self.dialect == "postgresql" else tag.c.value
         top_tags = (
             select(tag.c.value.label("tag"), tag_count)
             .select_from(matched)
             .join(tag, true())
             .group_by(tag.c.value)
-            .order_by(tag_count.desc(), tag.c.value)
+            .order_by(tag_count.desc(), tag_order)
             .limit(top)
             .subquery("top_tags")
         )
         tags = select(literal("tag"), top_tags.c.tag, null(), null(), top_tags.c.n)
-        # One row past the limit tells whether the match set is larger than what was counted.
-        probe = match.limit(limit + 1).subquery("probe")
-        size = select(literal("matched"), null(), null(), null(), func.count()).select_from(probe)
-        statement = union_all(category_status, prices, tags, size)
-        matched_count = 0
+        statement = union_all(category_status, prices, tags)
+        if probe:
+            # One row past the limit tells whether the match set is larger than what was counted.
+            first = match.limit(limit + 1).subquery("probe")
+            size = select(literal("matched"), null(), null(), null(), func.count()).select_from(
+                first
+            )
+            statement = union_all(category_status, prices, tags, size)
+        matched_count = None
         by_category: list[tuple[str, str, int]] = []
         by_tag: list[tuple[str, int]] = []
         by_price: list[tuple[str, int, int]] = []

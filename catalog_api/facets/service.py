@@ -27,9 +27,28 @@ class FacetService:
         self.repository = FacetRepository(session)
         self.limit = limit
 
-    async def for_select(self, match: Select[int], *, more_matched: bool = False) -> Facets:
-        """Return the facets of a select of product ids that reads products and has no LIMIT."""
-        rows = await self.repository.count(match, limit=self.limit, top=TOP_VALUES)
+    async def for_select(self, match: Select[int], *, total: int | None = None) -> Facets:
+        """Return the facets of a select of product ids that reads products and has no LIMIT.
+
+        total: the size of the match set when the caller knows it (saves counting it again).
+        """
+        return await self._count(match, None if total is None else total <= self.limit)
+
+    async def for_ids(self, ids: Sequence[int], *, more_matched: bool = False) -> Facets:
+        """Return the facets of these products (the first limit of them, in the given order).
+
+        more_matched: the ids are already a cut of a larger match set (complete is then false).
+        """
+        complete = len(ids) <= self.limit and not more_matched
+        return await self._count(self.repository.among(ids[: self.limit]), complete)
+
+    async def _count(self, match: Select[int], complete: bool | None) -> Facets:
+        """Count match; complete None has the statement find out whether the cap was hit."""
+        rows = await self.repository.count(
+            match, limit=self.limit, top=TOP_VALUES, probe=complete is None
+        )
+        if complete is None:
+            complete = rows.matched is not None and rows.matched <= self.limit
         categories: Counter[str] = Counter()
         statuses: Counter[str] = Counter()
         for category, status, n in rows.category_status:
@@ -41,14 +60,5 @@ class FacetService:
             status=_top(statuses, len(statuses)),
             price=price_bands(rows.prices),
             counted=sum(statuses.values()),
-            complete=rows.matched <= self.limit and not more_matched,
+            complete=complete,
         )
-
-    async def for_ids(self, ids: Sequence[int], *, more_matched: bool = False) -> Facets:
-        """Return the facets of these products (the first limit of them, in the given order).
-
-        more_matched: the ids are already a cut of a larger match set (complete is then false).
-        """
-        counted = ids[: self.limit]
-        match = self.repository.among(counted)
-        return await self.for_select(match, more_matched=more_matched or len(ids) > self.limit)

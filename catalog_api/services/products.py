@@ -214,7 +214,8 @@ class ProductService:
         total = await self.products.count(query.filters)
         facets = None
         if query.facets:
-            facets = await self.facets.for_select(self.products.matching_ids(query.filters))
+            matches = self.products.matching_ids(query.filters)
+            facets = await self.facets.for_select(matches, total=total)
         items = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit:
@@ -261,7 +262,7 @@ class ProductService:
         if query.facets:
             # The new engine passes its bounded, ranked ids instead: self.facets.for_ids(ids).
             matches = self.products.search_matching_ids(words, query.filters)
-            facets = await self.facets.for_select(matches)
+            facets = await self.facets.for_select(matches, total=total)
         page = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit:
