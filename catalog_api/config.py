@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         description="Longest one statement of a search or list may run; it is then stopped "
         "and the request answered 503 with Retry-After.",
     )
+    facet_limit: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Most products of one match set that facets=true counts; beyond it the "
+        "counts cover the first this many matches found and say complete=false.",
+    )
     log_level: str = "INFO"
 
     llm_chain: Annotated[list[str], NoDecode] = Field(

@@ -39,9 +39,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_product_service(session: SessionDep) -> ProductService:
+async def get_product_service(session: SessionDep, settings: SettingsDep) -> ProductService:
     """Return the product service bound to the request's session."""
-    return ProductService(session)
+    return ProductService(session, facet_limit=settings.facet_limit)
 
 
 async def get_product_queries(request: Request) -> ProductQueries:

@@ -65,6 +65,13 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 JSON_COLUMNS = frozenset({"tags", "attributes", "image_urls", "seo_keywords"})
 
 
+def _analysed(part: str, context: Any) -> str:
+    """Return one search column of the row being inserted (imported late: search needs models)."""
+    from catalog_api.search.documents import search_part
+
+    return search_part(part, context.get_current_parameters())
+
+
 class ProductStatus(enum.StrEnum):
     """Lifecycle of a product."""
 
@@ -109,10 +116,11 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    # Analysed terms the search index reads (catalog_api/search/documents.py fills them).
-    search_title: Mapped[str] = mapped_column(Text, default="")
-    search_labels: Mapped[str] = mapped_column(Text, default="")
-    search_body: Mapped[str] = mapped_column(Text, default="")
+    # Analysed terms the search index reads: catalog_api/search/documents.py fills them on
+    # every ORM insert and update; these defaults cover inserts written with SQL expressions.
+    search_title: Mapped[str] = mapped_column(Text, default=lambda c: _analysed("title", c))
+    search_labels: Mapped[str] = mapped_column(Text, default=lambda c: _analysed("labels", c))
+    search_body: Mapped[str] = mapped_column(Text, default=lambda c: _analysed("body", c))
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (

@@ -26,6 +26,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from catalog_api.currencies import MINOR_UNITS, format_price
+from catalog_api.facets.schemas import Facets
 from catalog_api.models import ProductStatus
 from catalog_api.search.schemas import QueryInterpretation
 from catalog_api.text import SLUG_MAX_LENGTH, clean_block, clean_line, slugify
@@ -451,6 +452,11 @@ class Page(BaseModel, Generic[ItemT]):
     limit: int = Field(description="Page size used.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
+    )
+    facets: Facets | None = Field(
+        default=None,
+        description="With facets=true: counts of all matching products (not only this page) by "
+        "category, tag, status and price band; null otherwise.",
     )
 
 

@@ -54,6 +54,26 @@ class ProductSummary(BaseModel):
         )
 
 
+class PriceBand(BaseModel):
+    """Matches priced from min to max (minor units, inclusive) in one currency."""
+
+    currency: str
+    min: int
+    max: int
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts of all matches, to choose the next call's filter."""
+
+    category: dict[str, int] = Field(description="Top categories -> matches.")
+    tag: dict[str, int] = Field(description="Top tags -> matches.")
+    status: dict[str, int]
+    price: list[PriceBand] = Field(description="Price bands of the commonest currencies.")
+    counted: int = Field(description="Matches counted.")
+    complete: bool = Field(description="False: too many matches; only `counted` were counted.")
+
+
 class ProductPage(BaseModel):
     """One page of products; more may exist (see total and next_cursor)."""
 
@@ -66,18 +86,21 @@ class ProductPage(BaseModel):
         "null when this is the last page."
     )
     has_more: bool = Field(description="True when more pages exist.")
+    facets: Facets | None = Field(default=None, description="With facets=true; else null.")
 
     @classmethod
     def from_api(cls, page: dict[str, Any]) -> ProductPage:
         """Summarise an API page."""
         items = [ProductSummary.from_api(p) for p in page.get("items", [])]
         cursor = page.get("next_cursor")
+        facets = page.get("facets")
         return cls(
             items=items,
             returned=len(items),
             total=int(page.get("total", len(items))),
             next_cursor=cursor,
             has_more=cursor is not None,
+            facets=None if facets is None else Facets.model_validate(clean_data(facets)),
         )
 
 

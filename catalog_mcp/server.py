@@ -77,6 +77,17 @@ Cursor = Annotated[
     str | None,
     Field(max_length=2000, description="next_cursor from the previous page; omit for page one."),
 ]
+FacetsFlag = Annotated[
+    bool,
+    Field(
+        description="true: add `facets`, counts of all matches by category, tag, status and "
+        "price band; a band's min and max are min_price and max_price values."
+    ),
+]
+FACETS_HINT = (
+    "On a broad request, pass facets=true once and narrow the next call with the filter "
+    "the counts suggest."
+)
 Order = Annotated[
     Literal["asc", "desc"] | None,
     Field(description="Sort direction; default: newest first, cheapest first, A-Z, best first."),
@@ -243,7 +254,7 @@ def _register_read_tools(server: MCPServer, state: CatalogState) -> None:
             "describing what is wanted ('waterproof hiking boots'); use list_products to browse "
             "by category, price or stock without words. Returns one page of product summaries "
             "(descriptions shortened; call get_product for every field) with `total` and "
-            f"`next_cursor` for the next page. {UNTRUSTED}"
+            f"`next_cursor` for the next page. {FACETS_HINT} {UNTRUSTED}"
         ),
         annotations=READ_ONLY,
     )
@@ -263,11 +274,12 @@ def _register_read_tools(server: MCPServer, state: CatalogState) -> None:
         order: Order = None,
         limit: Limit = 10,
         cursor: Cursor = None,
+        facets: FacetsFlag = False,
     ) -> Annotated[CallToolResult, ProductPage]:
         params = _filters(
             q=query, category=category, tag=tag, status=status, min_price=min_price,
             max_price=max_price, in_stock=in_stock, currency=currency, sort=sort, order=order,
-            limit=limit, cursor=cursor,
+            limit=limit, cursor=cursor, facets=facets or None,
         )  # fmt: skip
         with _tool_errors():
             return data_result(ProductPage.from_api(await state.client.search_products(params)))
@@ -280,7 +292,7 @@ def _register_read_tools(server: MCPServer, state: CatalogState) -> None:
             "stock, currency) sorted by created_at (newest first by default), price or title. "
             "Use search_products instead when you have words to look for. Returns one page of "
             "product summaries with `total` and `next_cursor`; keep calling with next_cursor "
-            f"to see more. {UNTRUSTED}"
+            f"to see more. {FACETS_HINT} {UNTRUSTED}"
         ),
         annotations=READ_ONLY,
     )
@@ -298,11 +310,12 @@ def _register_read_tools(server: MCPServer, state: CatalogState) -> None:
         order: Order = None,
         limit: Limit = 10,
         cursor: Cursor = None,
+        facets: FacetsFlag = False,
     ) -> Annotated[CallToolResult, ProductPage]:
         params = _filters(
             category=category, tag=tag, status=status, min_price=min_price, max_price=max_price,
             in_stock=in_stock, currency=currency, sort=sort, order=order, limit=limit,
-            cursor=cursor,
+            cursor=cursor, facets=facets or None,
         )  # fmt: skip
         with _tool_errors():
             return data_result(ProductPage.from_api(await state.client.list_products(params)))

@@ -344,3 +344,32 @@ async def test_unknown_arguments_are_refused_by_name(settings: Settings) -> None
         assert "descripton" in message
         assert "Extra inputs are not permitted" in message
         assert (await call(client, "list_products"))["total"] == 0
+
+
+async def test_list_products_returns_compact_facets_when_asked(settings: Settings) -> None:
+    async with connect(settings) as mcp:
+        await call(mcp, "create_product", **kettle())
+        await call(mcp, "create_product", **kettle(title="Tin Kettle", price_minor=1999))
+        tent = kettle(title="Tent", category="outdoor", tags=[], description="Sleeps two.")
+        await call(mcp, "create_product", **tent)
+        plain = await call(mcp, "list_products", limit=1)
+        assert plain["facets"] is None
+        result = await mcp.call_tool("list_products", {"limit": 1, "facets": True})
+        assert not result.is_error, text(result)
+        page = result.structured_content
+        assert page is not None
+        assert page["facets"] == {
+            "category": {"kitchen": 2, "outdoor": 1},
+            "tag": {"copper": 2, "tea": 2},
+            "status": {"active": 3},
+            "price": [
+                {"currency": "USD", "min": 1999, "max": 4598, "count": 1},
+                {"currency": "USD", "min": 4599, "max": 4599, "count": 2},
+            ],
+            "counted": 3,
+            "complete": True,
+        }
+        assert '"facets": {"category": {"kitchen": 2' in text(result)
+        assert len(json.dumps(page["facets"], separators=(",", ":"))) < 250
+        narrowed = await call(mcp, "search_products", query="kettle", facets=True)
+        assert narrowed["facets"]["category"] == {"kitchen": 2}

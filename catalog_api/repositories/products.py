@@ -216,6 +216,10 @@ class ProductRepository:
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return list(await self.session.scalars(stmt))
 
+    def matching_ids(self, filters: ProductFilters) -> Select[int]:
+        """Return a select of the ids of the products that pass the filters."""
+        return self.filtered(select(Product.id), filters)
+
     async def count(self, filters: ProductFilters) -> int:
         """Count the products that pass the filters."""
         stmt = self.filtered(select(func.count()).select_from(Product), filters)

@@ -126,3 +126,10 @@ OrderParam = Annotated[
     SortOrder | None,
     Query(description="asc or desc; default desc for created_at and relevance, asc otherwise."),
 ]
+FacetsParam = Annotated[
+    bool,
+    Query(
+        description="true: add `facets`, counts of all matching products by category, tag, "
+        "status and price band (at most CATALOG_FACET_LIMIT products are counted).",
+    ),
+]

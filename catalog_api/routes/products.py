@@ -20,7 +20,13 @@ from catalog_api.deps import (
     presented_api_key,
 )
 from catalog_api.errors import PROBLEM_JSON
-from catalog_api.routes.params import CursorParam, FiltersDep, LimitDep, OrderParam
+from catalog_api.routes.params import (
+    CursorParam,
+    FacetsParam,
+    FiltersDep,
+    LimitDep,
+    OrderParam,
+)
 from catalog_api.schemas import (
     Page,
     Problem,
@@ -120,9 +126,12 @@ async def list_products(
     cursor: CursorParam = None,
     sort: Annotated[SortField, Query(description="Sort field.")] = SortField.CREATED_AT,
     order: OrderParam = None,
+    facets: FacetsParam = False,
 ) -> Page[ProductOut]:
     """Browse products with filters, sorting and keyset pagination."""
-    query = ListQuery(filters=filters, sort=sort, order=order, limit=limit, cursor=cursor)
+    query = ListQuery(
+        filters=filters, sort=sort, order=order, limit=limit, cursor=cursor, facets=facets
+    )
     return await service.browse(query)
 
 
@@ -150,9 +159,12 @@ async def search_products(
         SearchSortField, Query(description="relevance (best first) or a field.")
     ] = SearchSortField.RELEVANCE,
     order: OrderParam = None,
+    facets: FacetsParam = False,
 ) -> SearchPage:
     """Ranked search that never demands every word; the answer says how the query was read."""
-    query = SearchQuery(q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor)
+    query = SearchQuery(
+        q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor, facets=facets
+    )
     return await service.search(query)
 
 

@@ -37,6 +37,20 @@ def search_fields(
     }
 
 
+def search_part(part: str, row: Mapping[str, Any]) -> str:
+    """Return one index column (title, labels or body) of a row given as a mapping."""
+    if part == "title":
+        return _joined([row.get("title") or ""])
+    if part == "body":
+        return _joined([row.get("description") or ""])
+    labels = [
+        row.get("category") or "",
+        *(row.get("tags") or ()),
+        *(row.get("attributes") or {}).values(),
+    ]
+    return _joined(labels)
+
+
 def row_search_fields(row: Mapping[str, Any]) -> dict[str, str]:
     """Return the index columns for a product row given as a mapping of its columns."""
     return search_fields(

@@ -19,6 +19,7 @@ from catalog_api.errors import (
     PreconditionFailedError,
     ProductNotFoundError,
 )
+from catalog_api.facets import DEFAULT_FACET_LIMIT, FacetService
 from catalog_api.models import IdempotencyRecord, Product, ProductStatus, utcnow
 from catalog_api.pagination import decode_cursor, encode_cursor, fingerprint
 from catalog_api.repositories import ProductFilters, ProductRepository
@@ -79,6 +80,7 @@ class ListQuery:
     order: SortOrder | None = None
     limit: int = 20
     cursor: str | None = None
+    facets: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +93,7 @@ class SearchQuery:
     order: SortOrder | None = None
     limit: int = 20
     cursor: str | None = None
+    facets: bool = False
 
 
 def _sort_value(product: Product, sort: str) -> Any:
@@ -100,10 +103,11 @@ def _sort_value(product: Product, sort: str) -> Any:
 class ProductService:
     """Use cases over products."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, facet_limit: int = DEFAULT_FACET_LIMIT) -> None:
         self.session = session
         self.products = ProductRepository(session)
         self.keys = IdempotencyRepository(session)
+        self.facets = FacetService(session, limit=facet_limit)
 
     async def create(
         self, data: ProductCreate, *, idempotency: IdempotencyKey | None = None
@@ -212,6 +216,10 @@ class ProductService:
             limit=query.limit + 1,
         )
         total = await self.products.count(query.filters)
+        facets = None
+        if query.facets:
+            matches = self.products.matching_ids(query.filters)
+            facets = await self.facets.for_select(matches, total=total)
         items = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit:
@@ -222,6 +230,7 @@ class ProductService:
             total=total,
             limit=query.limit,
             next_cursor=next_cursor,
+            facets=facets,
         )
 
     async def search(self, query: SearchQuery) -> SearchPage:
@@ -253,6 +262,10 @@ class ProductService:
         )
         page = window[: query.limit]
         products = await self.products.by_ids([item.candidate.id for item in page])
+        facets = None
+        if query.facets:
+            ids = [item.candidate.id for item in ranked]
+            facets = await self.facets.for_ids(ids, more_matched=not outcome.complete)
         next_cursor = None
         if len(window) > query.limit:
             last = page[-1]
@@ -264,6 +277,7 @@ class ProductService:
             limit=query.limit,
             next_cursor=next_cursor,
             interpretation=search_engine.interpretation(outcome, [p.title for p in products[:5]]),
+            facets=facets,
         )
 
     async def categories(self, status: ProductStatus | None = None) -> CategoryList:

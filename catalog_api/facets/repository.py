@@ -1,0 +1,135 @@
+"""Facet counts of a match set in one statement: its first rows, grouped three ways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Join,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_api.models import Product
+
+PRODUCTS = cast(Table, Product.__table__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FacetRows:
+    """Raw counts over the first rows of a match set."""
+
+    matched: int | None
+    category_status: list[tuple[str, str, int]]
+    tags: list[tuple[str, int]]
+    prices: list[tuple[str, int, int]]
+
+
+def _reads_products(from_: FromClause) -> bool:
+    if isinstance(from_, Join):
+        return _reads_products(from_.left) or _reads_products(from_.right)
+    return from_ is PRODUCTS
+
+
+class FacetRepository:
+    """Count products by category, status, tag and price inside the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+
+    def among(self, ids: Sequence[int]) -> Select[int]:
+        """Return a select of these product ids, bound as one parameter whatever their number."""
+        if self.dialect == "postgresql":
+            array = bindparam("facet_ids", list(ids), type_=ARRAY(Integer))
+            return select(Product.id).where(Product.id == func.any(array))
+        listed = func.json_each(bindparam("facet_ids", json.dumps(list(ids)))).table_valued("value")
+        return select(Product.id).where(Product.id.in_(select(listed.c.value)))
+
+    def _each_tag(self, tags: ColumnElement[Any]) -> Any:
+        """Return a FROM item with one row (column value) per element of a JSON list column."""
+        if self.dialect == "postgresql":
+            return func.jsonb_array_elements_text(tags).table_valued("value").lateral()
+        return func.json_each(tags).table_valued("value")
+
+    async def count(self, match: Select[int], *, limit: int, top: int, probe: bool) -> FacetRows:
+        """Count the first limit products of match: categories with statuses, top tags, prices.
+
+        match selects product ids, has no LIMIT and reads the products table (joined or not),
+        whose facet columns then replace the id: each matching row is read once. probe also
+        counts the match set up to limit + 1 (rows.matched), for callers that lack its size.
+        """
+        if not any(_reads_products(from_) for from_ in match.get_final_froms()):
+            raise ValueError("the match set must select from the products table")
+        # No ORDER BY: the database stops after limit rows instead of sorting every match.
+        rows = match.with_only_columns(
+            Product.category, Product.status, Product.currency, Product.price_minor, Product.tags
+        ).limit(limit)
+        # Used three times, so both databases compute it once (a materialised CTE).
+        matched = rows.cte("matched")
+        category_status = select(
+            literal("category"),
+            matched.c.category,
+            type_coerce(matched.c.status, String),
+            type_coerce(null(), BigInteger),
+            func.count(),
+        ).group_by(matched.c.category, matched.c.status)
+        prices = select(
+            literal("price"), matched.c.currency, null(), matched.c.price_minor, func.count()
+        ).group_by(matched.c.currency, matched.c.price_minor)
+        tag = self._each_tag(matched.c.tags)
+        tag_count = func.count().label("n")
+        # Ties by code point, as Python breaks them (PostgreSQL's collation may skip hyphens).
+        tag_order = tag.c.value.collate("C") if self.dialect == "postgresql" else tag.c.value
+        top_tags = (
+            select(tag.c.value.label("tag"), tag_count)
+            .select_from(matched)
+            .join(tag, true())
+            .group_by(tag.c.value)
+            .order_by(tag_count.desc(), tag_order)
+            .limit(top)
+            .subquery("top_tags")
+        )
+        tags = select(literal("tag"), top_tags.c.tag, null(), null(), top_tags.c.n)
+        statement = union_all(category_status, prices, tags)
+        if probe:
+            # One row past the limit tells whether the match set is larger than what was counted.
+            first = match.limit(limit + 1).subquery("probe")
+            size = select(literal("matched"), null(), null(), null(), func.count()).select_from(
+                first
+            )
+            statement = union_all(category_status, prices, tags, size)
+        matched_count = None
+        by_category: list[tuple[str, str, int]] = []
+        by_tag: list[tuple[str, int]] = []
+        by_price: list[tuple[str, int, int]] = []
+        for facet, value, detail, price, n in await self.session.execute(statement):
+            if facet == "category":
+                by_category.append((value, detail, int(n)))
+            elif facet == "price":
+                by_price.append((value, int(price), int(n)))
+            elif facet == "tag":
+                by_tag.append((str(value), int(n)))
+            else:
+                matched_count = int(n)
+        return FacetRows(
+            matched=matched_count, category_status=by_category, tags=by_tag, prices=by_price
+        )
