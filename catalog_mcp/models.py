@@ -74,6 +74,33 @@ class Facets(BaseModel):
     complete: bool = Field(description="False: too many matches; only `counted` were counted.")
 
 
+def _quoted(words: list[str]) -> str:
+    return ", ".join(f"'{word}'" for word in words)
+
+
+def read_as(interpretation: dict[str, Any] | None, found: bool, exact: bool | None) -> str | None:
+    """Say in one line how a search read its query, or None when it took it word for word."""
+    if not interpretation:
+        return None
+    parts: list[str] = []
+    corrected = interpretation.get("corrected") or []
+    if corrected:
+        changes = ", ".join(f"{c['written']} -> {c['read_as']}" for c in corrected)
+        parts.append(f"corrected {changes}")
+    if interpretation.get("unknown"):
+        parts.append(f"no product has {_quoted(interpretation['unknown'])}: left out")
+    if found and interpretation.get("missing"):
+        parts.append(
+            f"no product has every word; best results lack {_quoted(interpretation['missing'])}"
+        )
+    if exact is False:
+        parts.append("total counts the best matches only")
+    if not parts:
+        return None
+    searched = " ".join(interpretation.get("searched_for") or [])
+    return f"searched for '{searched}'; " + "; ".join(parts)
+
+
 class ProductPage(BaseModel):
     """One page of products; more may exist (see total and next_cursor)."""
 
@@ -87,6 +114,13 @@ class ProductPage(BaseModel):
     )
     has_more: bool = Field(description="True when more pages exist.")
     facets: Facets | None = Field(default=None, description="With facets=true; else null.")
+    read_as: str | None = Field(
+        default=None,
+        description=(
+            "Search only: how the query was read when it was not taken word for word "
+            "(corrections, words found nowhere, words no result has); tell the user."
+        ),
+    )
 
     @classmethod
     def from_api(cls, page: dict[str, Any]) -> ProductPage:
@@ -94,13 +128,15 @@ class ProductPage(BaseModel):
         items = [ProductSummary.from_api(p) for p in page.get("items", [])]
         cursor = page.get("next_cursor")
         facets = page.get("facets")
+        total = int(page.get("total", len(items)))
         return cls(
             items=items,
             returned=len(items),
-            total=int(page.get("total", len(items))),
+            total=total if page.get("total_is_exact", True) else max(total, len(items)),
             next_cursor=cursor,
             has_more=cursor is not None,
             facets=None if facets is None else Facets.model_validate(clean_data(facets)),
+            read_as=read_as(page.get("interpretation"), bool(items), page.get("total_is_exact")),
         )
 
 

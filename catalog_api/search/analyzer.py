@@ -207,3 +207,15 @@ def tokens(text: str) -> list[Token]:
 def terms(text: str) -> list[str]:
     """Return the index terms of a text, in order."""
     return [stem(word) for word in _TOKEN.findall(normalize(text))]
+
+
+_INTERNAL_NUMBER = re.compile(r"^(\d*)([fp])(\d+)$")
+
+
+def display(word: str) -> str:
+    """Return a folded word as a person would write it ('1f2' is '1/2', '3p14' is '3.14')."""
+    match = _INTERNAL_NUMBER.match(word)
+    if match is None:
+        return word
+    left, kind, right = match.groups()
+    return f"{left}/{right}" if kind == "f" else f"{left}.{right}"

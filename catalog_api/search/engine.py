@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from catalog_api.search.analyzer import tokens
+from catalog_api.search.analyzer import display, tokens
 from catalog_api.search.query import Concept, ReadQuery, read_query
 from catalog_api.search.ranking import Scored, rank
 from catalog_api.search.repository import Filter, Request, SearchRepository
@@ -24,8 +24,11 @@ CANDIDATES_PER_QUERY = 500
 # Queries of this many words also gather the products holding all words but one.
 MOST_WORDS_FROM = 3
 MOST_WORDS_UP_TO = 6
+# The any-word query is ordered by the database's own rank when at most this many products
+# hold its words (the ranking reads them all), else taken in index order.
+RANK_BUDGET = 20_000
 # The any-word query leaves out the commonest words once the rarer ones promise this many.
-ANY_WORD_BUDGET = 4 * CANDIDATES_PER_QUERY
+ANY_WORD_BUDGET = RANK_BUDGET
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,10 @@ def _requests(read: ReadQuery) -> list[Request]:
             rest = tuple(concept for concept in written if concept is not left_out)
             requests.append(Request(rest, every=True, title_only=False))
     chosen, _ = _selective(read.concepts)
-    requests.append(Request(tuple(chosen), every=False, title_only=False))
+    matches = sum(concept.frequency for concept in chosen)
+    requests.append(
+        Request(tuple(chosen), every=False, title_only=False, best_first=matches <= RANK_BUDGET)
+    )
     requests.append(Request(tuple(chosen), every=False, title_only=True))
     return requests
 
@@ -112,17 +118,19 @@ def interpretation(outcome: SearchOutcome, titles: Sequence[str]) -> QueryInterp
         for written, read_as in read.corrections
     ]
     spelled = {c.written: c.read_as for c in corrected}
-    searched = [spelled.get(c.written, c.written) for c in read.searched]
+    searched = [spelled.get(c.written, display(c.written)) for c in read.searched]
     missing: list[str] = []
     if outcome.ranked:
         best = outcome.ranked[0].matched
         missing = [
-            spelled.get(c.written, c.written) for c in read.searched if c.written not in best
+            spelled.get(c.written, display(c.written))
+            for c in read.searched
+            if c.written not in best
         ]
     return QueryInterpretation(
         searched_for=searched,
         corrected=corrected,
-        unknown=read.unmatched,
+        unknown=[display(word) for word in read.unmatched],
         ignored=read.ignored,
         missing=missing,
     )

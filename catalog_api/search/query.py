@@ -6,12 +6,14 @@ import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from catalog_api.search.analyzer import STOP_WORDS, Token, stem, tokens
+from catalog_api.search.analyzer import STOP_WORDS, UNIT_SPELLINGS, Token, stem, tokens
 from catalog_api.search.vocabulary import Vocabulary
 
 MAX_CONCEPTS = 12
 # A written word split in two ('deckover' into 'deck over') when both halves are this long.
 _SPLIT_PART = 3
+# Weight of numbers and units against words: '110v dryer' is about dryers first.
+NUMBER_WEIGHT = 1.0
 # Weight of an alternative reading (a join or a split) against the words as written.
 ALTERNATIVE_WEIGHT = 0.8
 
@@ -42,6 +44,7 @@ class ReadQuery:
         return [concept for concept in self.concepts if concept.written]
 
 
+UNITS = frozenset(UNIT_SPELLINGS)
 Probe = Callable[[str], Awaitable[bool]]
 
 
@@ -106,6 +109,8 @@ def _add(
     if any(concept.phrase == phrase for concept in read.concepts):
         return
     weight = vocabulary.idf(frequency) * (1.0 if written else ALTERNATIVE_WEIGHT)
+    if not any(term.isalpha() and len(term) > 1 for term in phrase) or phrase[0] in UNITS:
+        weight *= NUMBER_WEIGHT
     read.concepts.append(Concept(phrase, weight, written, frequency, covers or (written,)))
 
 

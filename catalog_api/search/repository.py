@@ -38,6 +38,7 @@ class Request:
     concepts: tuple[Concept, ...]
     every: bool
     title_only: bool
+    best_first: bool = False  # ordered by the engine's own rank (bounded matches only)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,14 @@ class SearchRepository:
             expression = f"search_title : ({expression})"
         return literal_column("products_search").op("MATCH", is_comparison=True)(expression)
 
+    def _best_first(self, request: Request) -> list[Any]:
+        if not request.best_first:
+            return []
+        if self.dialect == "postgresql":
+            query = func.to_tsquery(_SIMPLE, tsquery_expression(request.concepts, "|"))
+            return [func.ts_rank(literal_column("products.search_vector"), query).desc()]
+        return [func.bm25(literal_column("products_search"), 3.0, 2.0, 1.0)]
+
     def _select(self, concepts: Sequence[Concept], *, every: bool, title_only: bool) -> Any:
         stmt: Any = select(Product.id)
         if self.dialect == "sqlite":
@@ -113,6 +122,7 @@ class SearchRepository:
         parts = [
             self._select(request.concepts, every=request.every, title_only=request.title_only)
             .add_columns(literal(number).label("request"))
+            .order_by(*self._best_first(request))
             .limit(limit)
             .subquery()
             for number, request in enumerate(requests)
