@@ -36,6 +36,7 @@ from bench.latency_build import (
     postgres_catalog,
     sqlite_catalog,
 )
+from bench.latency_explain import explain_sqlite
 from bench.latency_queries import CLASSES, LatencyQuery, latency_queries
 from bench.report import code_state
 from bench.util import (
@@ -131,6 +132,11 @@ def facets_supported(client: httpx.Client) -> tuple[bool, str]:
     return True, "facets=true answered 200 with facets"
 
 
+def slowest(results: dict[str, QueryTimes]) -> list[QueryTimes]:
+    """Return the queries that answered 200, highest median first."""
+    return sorted((r for r in results.values() if r.ms), key=lambda r: -median(r.ms))
+
+
 def report(
     engine: str, series: str, queries: list[LatencyQuery], results: dict[str, QueryTimes]
 ) -> bool:
@@ -155,7 +161,7 @@ def report(
                 f"{label} class {kind:<11} ({len(texts):>3} queries): p50 "
                 f"{_ms(median(values))}, p99 {_ms(percentile(values, 99))}"
             )
-    timed = sorted((r for r in results.values() if r.ms), key=lambda r: -median(r.ms))
+    timed = slowest(results)
     worst = timed[0]
     _out(
         f"{label} worst query: {worst.text!r}, median {_ms(median(worst.ms))}, "
@@ -228,6 +234,11 @@ def bench_engine(
             saved = args.workdir / "results" / f"{stamp}-{catalog.engine}-{name}.json"
             _save(saved, catalog, name, results, meta)
             _out(f"{catalog.engine} {name}: every sample in {saved}")
+            if name == "search" and catalog.engine == "sqlite" and args.explain:
+                worst = [r.text for r in slowest(results)[: args.explain]]
+                log.info("timing the API's statements of %d queries with sqlite3", len(worst))
+                for line in explain_sqlite(Path(catalog.where), worst):
+                    _out(f"sqlite explain {line}")
         if not with_facets:
             _out(f"{catalog.engine} search+facets: skipped, {why}")
     return passed
@@ -268,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="CATALOG_QUERY_TIMEOUT_SECONDS of the server (default 60, raised "
         "from the app's 5 s so that slow queries are timed, not cut)",
+    )
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=3,
+        metavar="K",
+        help="on SQLite, time the API's own statements of the K slowest queries alone and "
+        "print their query plans (default 3; 0 for none)",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: small n, 2 repeats")
     return parser
