@@ -318,7 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "n": args.n,
         "seed": args.seed,
         "repeat": args.repeat,
-        "code": state[:40] + (" + uncommitted changes" if state[40:] else ""),
+        # code_state() is HEAD then the diff of the product packages, "?" when there is none.
+        "code": state[:40] + (" + uncommitted changes" if state[40:] not in ("", "?") else ""),
         "load_average_start": _load(),
     }
     _out(f"command: {meta['command']}")
