@@ -48,15 +48,16 @@ UNITS = frozenset(UNIT_SPELLINGS)
 Probe = Callable[[str], Awaitable[bool]]
 
 
-def _split(word: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
-    """Return the best split of a word into two known terms, or None."""
-    best: tuple[int, tuple[str, str]] | None = None
+def _split(word: str, vocabulary: Vocabulary) -> tuple[Token, Token] | None:
+    """Return the best split of a word into two known words, or None."""
+    best: tuple[int, tuple[Token, Token]] | None = None
     for cut in range(_SPLIT_PART, len(word) - _SPLIT_PART + 1):
-        left, right = stem(word[:cut]), stem(word[cut:])
-        if left in STOP_WORDS or right in STOP_WORDS:
+        left = Token(word[:cut], stem(word[:cut]))
+        right = Token(word[cut:], stem(word[cut:]))
+        if left.surface in STOP_WORDS or right.surface in STOP_WORDS:
             continue
-        weakest = min(vocabulary.frequency(left), vocabulary.frequency(right))
-        if weakest > 0 and (best is None or weakest > best[0]):
+        weakest = min(vocabulary.frequency(left.term), vocabulary.frequency(right.term))
+        if weakest > 1 and (best is None or weakest > best[0]):
             best = (weakest, (left, right))
     return best[1] if best else None
 
@@ -70,14 +71,26 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
         read.ignored = list(dict.fromkeys(t.surface for t in found if t.surface in STOP_WORDS))
     else:
         meaningful = found
+    unique = list(dict.fromkeys(meaningful))
+    # 'closet maid' is the catalog's 'ClosetMaid': a word joined with a neighbour is not
+    # corrected (to 'main') but searched through the joined word.
+    in_joins = {
+        token.surface
+        for pair in itertools.pairwise(unique)
+        if _joined(*pair, vocabulary)
+        for token in pair
+    }
     kept: list[Token] = []
-    for token in dict.fromkeys(meaningful):
+    for token in unique:
         frequency = vocabulary.frequency(token.term)
+        if frequency == 0 and token.surface in in_joins:
+            kept.append(token)
+            continue
         if frequency or await probe(token.term):
             kept.append(token)
             _add(read, vocabulary, (token.term,), token.surface, max(frequency, 1))
             continue
-        corrected = vocabulary.suggest(token.term)
+        corrected = vocabulary.suggest(token.term, token.surface)
         if corrected is not None:
             read.corrections.append((token.surface, corrected))
             kept.append(Token(token.surface, corrected))
@@ -85,8 +98,10 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
             continue
         halves = _split(token.surface, vocabulary) if token.surface.isalpha() else None
         if halves is not None:
-            read.corrections.append((token.surface, " ".join(halves)))
-            _add(read, vocabulary, halves, token.surface, _phrase_frequency(vocabulary, halves))
+            read.corrections.append((token.surface, " ".join(half.term for half in halves)))
+            for half in halves:
+                kept.append(half)
+                _add(read, vocabulary, (half.term,), half.surface, vocabulary.frequency(half.term))
             continue
         read.unmatched.append(token.surface)
     _add_alternatives(read, vocabulary, kept)
@@ -117,15 +132,22 @@ def _add(
 def _add_alternatives(read: ReadQuery, vocabulary: Vocabulary, kept: list[Token]) -> None:
     """Add joined neighbours ('deck over' as 'deckover') and split long words ('deckover')."""
     for left, right in itertools.pairwise(kept):
-        if left.surface.isalpha() and right.surface.isalpha():
-            joined = stem(left.surface + right.surface)
-            frequency = vocabulary.frequency(joined)
-            if frequency:
-                covers = (left.surface, right.surface)
-                _add(read, vocabulary, (joined,), "", frequency, covers)
+        joined = _joined(left, right, vocabulary)
+        if joined:
+            covers = (left.surface, right.surface)
+            _add(read, vocabulary, (joined,), "", vocabulary.frequency(joined), covers)
     for token in kept:
         if token.surface.isalpha() and len(token.surface) >= 2 * _SPLIT_PART + 2:
             halves = _split(token.surface, vocabulary)
             if halves is not None:
-                frequency = _phrase_frequency(vocabulary, halves)
-                _add(read, vocabulary, halves, "", frequency, (token.surface,))
+                phrase = (halves[0].term, halves[1].term)
+                frequency = _phrase_frequency(vocabulary, phrase)
+                _add(read, vocabulary, phrase, "", frequency, (token.surface,))
+
+
+def _joined(left: Token, right: Token, vocabulary: Vocabulary) -> str:
+    """Return the known term of two neighbouring words written as one, or ""."""
+    if not (left.surface.isalpha() and right.surface.isalpha()):
+        return ""
+    joined = stem(left.surface + right.surface)
+    return joined if vocabulary.frequency(joined) else ""

@@ -59,13 +59,32 @@ class Vocabulary:
         n = max(self.document_count, frequency, 1)
         return math.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
 
-    def suggest(self, term: str) -> str | None:
-        """Return the most frequent known term within edit distance (1 below 7 letters, else 2)."""
+    def suggest(self, term: str, written: str = "") -> str | None:
+        """Return the known term a misspelt word most likely means, or None.
+
+        Candidates are within edit distance 1 (2 from 7 letters) of the stem or of the word as
+        written; a candidate the word starts with, or that starts with the word (a stem, a word
+        cut short: 'ceilin', 'showe'), counts as one edit closer; then the commonest wins.
+        """
         if self.speller is None or not term.isalpha() or len(term) < 4:
             return None
-        distance = 1 if len(term) < 7 else 2
-        found = self.speller.lookup(term, Verbosity.CLOSEST, max_edit_distance=distance)
-        return found[0].term if found else None
+        best: tuple[int, bool, int, str] | None = None
+        for word in dict.fromkeys((term, written or term)):
+            distance = 1 if len(word) < 7 else 2
+            for found in self.speller.lookup(word, Verbosity.ALL, max_edit_distance=distance):
+                candidate: str = found.term
+                related = len(candidate) >= 4 and (
+                    candidate.startswith(word) or word.startswith(candidate)
+                )
+                key = (
+                    found.distance - (1 if related else 0),
+                    candidate[0] != word[0],
+                    -int(found.count),
+                    candidate,
+                )
+                if best is None or key < best:
+                    best = key
+        return best[3] if best else None
 
 
 def build_speller(frequencies: dict[str, int]) -> SymSpell:
