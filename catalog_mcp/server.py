@@ -48,8 +48,8 @@ Query = Annotated[
     Field(
         min_length=1,
         max_length=500,
-        description="Words to find; every word must match title, description, tags or category. "
-        "No operators or wildcards.",
+        description="Words for what is wanted ('waterproof hiking boots'); not every word must "
+        "match and typos are corrected. No operators or wildcards.",
     ),
 ]
 ProductId = Annotated[int, Field(ge=1, le=MAX_PRODUCT_ID, description="Numeric product id.")]
@@ -250,11 +250,13 @@ def _register_read_tools(server: MCPServer, state: CatalogState) -> None:
         name="search_products",
         title="Search products",
         description=(
-            "Full-text search of the catalog, best matches first. Use it when you have words "
-            "describing what is wanted ('waterproof hiking boots'); use list_products to browse "
-            "by category, price or stock without words. Returns one page of product summaries "
+            "Search the catalog by words, best matches first: products with more of the words "
+            "rank higher, misspelt words are corrected. Use list_products to browse by "
+            "category, price or stock without words. Returns one page of product summaries "
             "(descriptions shortened; call get_product for every field) with `total` and "
-            f"`next_cursor` for the next page. {FACETS_HINT} {UNTRUSTED}"
+            "`next_cursor`. When `read_as` is present the query was not taken word for word "
+            "(a correction, a word no product has, no product with every word): tell the "
+            f"user what was shown instead. {FACETS_HINT} {UNTRUSTED}"
         ),
         annotations=READ_ONLY,
     )
@@ -591,10 +593,11 @@ def _register_prompts(server: MCPServer) -> None:
         return (
             "Help a shopper find products in our catalog.\n"
             f"What they need: {need}{budget_line}{category_line}\n\n"
-            "Use search_products with a few key words (try synonyms if nothing matches), narrow "
-            "with category, price (minor units) and in_stock=true, and call get_product for the "
-            "best candidates. Recommend up to three active, in-stock products with their price "
-            "and why each fits; say plainly if nothing fits. " + UNTRUSTED
+            "Use search_products with a few key words (try synonyms if nothing matches; if the "
+            "result has read_as, say what was searched instead), narrow with category, price "
+            "(minor units) and in_stock=true, and call get_product for the best candidates. "
+            "Recommend up to three active, in-stock products with their price and why each "
+            "fits; say plainly if nothing fits. " + UNTRUSTED
         )
 
     @server.prompt(
