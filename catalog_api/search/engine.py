@@ -53,8 +53,12 @@ def _selective(concepts: Sequence[Concept]) -> tuple[list[Concept], bool]:
     return chosen, True
 
 
-def _requests(read: ReadQuery) -> list[Request]:
-    """Return the candidate queries of a read query: all words, most words, the rarer words."""
+def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
+    """Return the candidate queries of a read query: all words, most words, the rarer words.
+
+    known: the word frequencies are known (the vocabulary is loaded); without them no query
+    is ordered by rank, whose cost grows with the matches.
+    """
     written = tuple(read.searched)
     requests: list[Request] = []
     if len(written) > 1:
@@ -65,11 +69,10 @@ def _requests(read: ReadQuery) -> list[Request]:
         for left_out in written:
             rest = tuple(concept for concept in written if concept is not left_out)
             requests.append(Request(rest, every=True, title_only=False))
-    chosen, _ = _selective(read.concepts)
+    chosen, _ = _selective(read.concepts) if known else (read.concepts, False)
     matches = sum(concept.frequency for concept in chosen)
-    requests.append(
-        Request(tuple(chosen), every=False, title_only=False, best_first=matches <= RANK_BUDGET)
-    )
+    best_first = known and matches <= RANK_BUDGET
+    requests.append(Request(tuple(chosen), every=False, title_only=False, best_first=best_first))
     requests.append(Request(tuple(chosen), every=False, title_only=True))
     return requests
 
@@ -86,13 +89,12 @@ async def search(
     read = await read_query(words, vocabulary, repository.holds)
     if not read.concepts:
         return SearchOutcome([], True, read, vocabulary)
-    requests = _requests(read)
+    requests = _requests(read, known=vocabulary.loaded)
     found = await repository.gather(requests, CANDIDATES_PER_QUERY)
     ids = list(dict.fromkeys(product_id for part in found for product_id in part))
     pool = await repository.documents(ids, sort)
-    complete = (
-        all(len(candidates) < CANDIDATES_PER_QUERY for candidates in found)
-        and (_selective(read.concepts)[1])
+    complete = all(len(candidates) < CANDIDATES_PER_QUERY for candidates in found) and (
+        _selective(read.concepts)[1] or not vocabulary.loaded
     )
     ranked = rank(pool, read.concepts, vocabulary)
     return SearchOutcome(ranked, complete, read, vocabulary)

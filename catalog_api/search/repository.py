@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    bindparam,
     column,
     func,
     literal,
@@ -80,6 +81,18 @@ def tsquery_expression(concepts: Sequence[Concept], operator: str) -> str:
     return f" {operator} ".join("(" + " <-> ".join(c.phrase) + ")" for c in concepts)
 
 
+def _tsquery(expression: str) -> ColumnElement[Any]:
+    """Return to_tsquery of an expression written into the SQL text.
+
+    Bound as a parameter, the statement is prepared once and PostgreSQL soon plans it for
+    any query (a generic plan guessing thousands of matches, seconds for a common word);
+    written in, every query is planned for its own words. The terms were checked by _check.
+    """
+    return func.to_tsquery(
+        _SIMPLE, bindparam("tsquery", expression, literal_execute=True, unique=True)
+    )
+
+
 class SearchRepository:
     """Fetch capped candidate sets for a read query."""
 
@@ -91,7 +104,7 @@ class SearchRepository:
 
     def _match(self, concepts: Sequence[Concept], *, every: bool, title_only: bool) -> Any:
         if self.dialect == "postgresql":
-            query = func.to_tsquery(_SIMPLE, tsquery_expression(concepts, "&" if every else "|"))
+            query = _tsquery(tsquery_expression(concepts, "&" if every else "|"))
             vector: ColumnElement[Any] = (
                 func.to_tsvector(_SIMPLE, Product.search_title)
                 if title_only
@@ -107,7 +120,7 @@ class SearchRepository:
         if not request.best_first:
             return []
         if self.dialect == "postgresql":
-            query = func.to_tsquery(_SIMPLE, tsquery_expression(request.concepts, "|"))
+            query = _tsquery(tsquery_expression(request.concepts, "|"))
             return [func.ts_rank(literal_column("products.search_vector"), query).desc()]
         return [func.bm25(literal_column("products_search"), 3.0, 2.0, 1.0)]
 

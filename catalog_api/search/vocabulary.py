@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 import time
@@ -49,6 +50,7 @@ class Vocabulary:
     frequencies: dict[str, int] = field(default_factory=dict)
     average_lengths: tuple[float, float, float] = (8.0, 4.0, 40.0)
     speller: SymSpell | None = None
+    loaded: bool = False  # False until read: frequencies unknown, not zero
 
     def frequency(self, term: str) -> int:
         """Return how many products hold the term (0 when unknown)."""
@@ -115,6 +117,7 @@ async def load_vocabulary(connection: AsyncConnection) -> Vocabulary:
         frequencies=frequencies,
         average_lengths=(lengths[0], lengths[1], lengths[2]),
         speller=speller,
+        loaded=True,
     )
 
 
@@ -142,7 +145,10 @@ class VocabularyCache:
         """Return the database's vocabulary, loading it first or refreshing it behind the scenes."""
         entry = self._entries.setdefault(engine, _Entry())
         if entry.task is None and self._stale(entry):
-            entry.task = asyncio.create_task(self._load(engine, entry))
+            # A fresh context: the load must not run under the request's deadline and slot.
+            entry.task = asyncio.create_task(
+                self._load(engine, entry), context=contextvars.Context()
+            )
         if entry.task is not None and entry.vocabulary is None:
             try:
                 await asyncio.wait_for(asyncio.shield(entry.task), FIRST_LOAD_WAIT_SECONDS)
