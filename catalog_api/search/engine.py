@@ -18,17 +18,18 @@ from catalog_api.search.vocabulary import VOCABULARIES, Vocabulary
 
 logger = logging.getLogger(__name__)
 
-# Products one index query may return. Each search runs at most three, so the work per
-# search is bounded whatever the catalog's size; results beyond them are not reachable.
-CANDIDATES_PER_QUERY = 500
+# Products the all-words and the any-word index queries may return (the title-only ones
+# half, the all-but-one ones a share); a search runs a fixed set of them, so its work is
+# bounded whatever the catalog's size, and results beyond them are not reachable.
+CANDIDATES = 500
 # Queries of this many words also gather the products holding all words but one.
 MOST_WORDS_FROM = 3
 MOST_WORDS_UP_TO = 6
 # The any-word query is ordered by the database's own rank when at most this many products
 # hold its words (the ranking reads them all), else taken in index order.
-RANK_BUDGET = 20_000
+RANK_BUDGET = 4_000
 # The any-word query leaves out the commonest words once the rarer ones promise this many.
-ANY_WORD_BUDGET = RANK_BUDGET
+ANY_WORD_BUDGET = 20_000
 
 
 @dataclass(frozen=True)
@@ -62,18 +63,23 @@ def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
     written = tuple(read.searched)
     requests: list[Request] = []
     if len(written) > 1:
-        requests.append(Request(written, every=True, title_only=False))
-        requests.append(Request(written, every=True, title_only=True))
+        requests.append(Request(written, every=True, title_only=False, limit=CANDIDATES))
+        requests.append(Request(written, every=True, title_only=True, limit=CANDIDATES // 2))
     if MOST_WORDS_FROM <= len(written) <= MOST_WORDS_UP_TO:
         # No product may hold every word: gather those missing just one of them.
         for left_out in written:
             rest = tuple(concept for concept in written if concept is not left_out)
-            requests.append(Request(rest, every=True, title_only=False))
+            limit = CANDIDATES // len(written)
+            requests.append(Request(rest, every=True, title_only=False, limit=limit))
     chosen, _ = _selective(read.concepts) if known else (read.concepts, False)
     matches = sum(concept.frequency for concept in chosen)
     best_first = known and matches <= RANK_BUDGET
-    requests.append(Request(tuple(chosen), every=False, title_only=False, best_first=best_first))
-    requests.append(Request(tuple(chosen), every=False, title_only=True))
+    requests.append(
+        Request(
+            tuple(chosen), every=False, title_only=False, limit=CANDIDATES, best_first=best_first
+        )
+    )
+    requests.append(Request(tuple(chosen), every=False, title_only=True, limit=CANDIDATES // 2))
     return requests
 
 
@@ -90,10 +96,10 @@ async def search(
     if not read.concepts:
         return SearchOutcome([], True, read, vocabulary)
     requests = _requests(read, known=vocabulary.loaded)
-    found = await repository.gather(requests, CANDIDATES_PER_QUERY)
+    found = await repository.gather(requests)
     ids = list(dict.fromkeys(product_id for part in found for product_id in part))
     pool = await repository.documents(ids, sort)
-    complete = all(len(candidates) < CANDIDATES_PER_QUERY for candidates in found) and (
+    complete = all(len(part) < rq.limit for part, rq in zip(found, requests, strict=True)) and (
         _selective(read.concepts)[1] or not vocabulary.loaded
     )
     ranked = rank(pool, read.concepts, vocabulary)

@@ -54,20 +54,22 @@ def rank(
         title = f" {candidate.title_terms} "
         labels = f" {candidate.label_terms} "
         body = f" {candidate.body_terms} "
+        whole = title + labels + body
         title_norm = weights.title / (1 - b + b * _length(candidate.title_terms) / avg_title)
         labels_norm = weights.labels / (1 - b + b * _length(candidate.label_terms) / avg_labels)
         body_norm = weights.body / (1 - b + b * _length(candidate.body_terms) / avg_body)
         score = 0.0
         matched: set[str] = set()
         for concept, needle in needles:
+            if needle not in whole:
+                continue
             frequency = (
                 title.count(needle) * title_norm
                 + labels.count(needle) * labels_norm
                 + body.count(needle) * body_norm
             )
-            if frequency:
-                score += concept.weight * frequency * (k1 + 1) / (frequency + k1)
-                matched.update(concept.covers)
+            score += concept.weight * frequency * (k1 + 1) / (frequency + k1)
+            matched.update(concept.covers)
         covered = sum(weight for written, weight in written_weights if written in matched)
         coverage = min(covered / total, 1.0)
         score *= 1 - weights.coverage + weights.coverage * coverage

@@ -27,6 +27,7 @@ from catalog_api.search.query import Concept
 _TERM = re.compile(r"[^\W_]+")
 _products = Product.__table__
 _fts = table("products_search", column("rowid"))
+_title_fts = table("products_title_search", column("rowid"))
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 Filter = Callable[[Select[Any]], Select[Any]]
@@ -39,6 +40,7 @@ class Request:
     concepts: tuple[Concept, ...]
     every: bool
     title_only: bool
+    limit: int
     best_first: bool = False  # ordered by the engine's own rank (bounded matches only)
 
 
@@ -112,9 +114,8 @@ class SearchRepository:
             )
             return vector.op("@@", is_comparison=True)(query)
         expression = fts5_expression(concepts, "AND" if every else "OR")
-        if title_only:
-            expression = f"search_title : ({expression})"
-        return literal_column("products_search").op("MATCH", is_comparison=True)(expression)
+        index = "products_title_search" if title_only else "products_search"
+        return literal_column(index).op("MATCH", is_comparison=True)(expression)
 
     def _best_first(self, request: Request) -> list[Any]:
         if not request.best_first:
@@ -127,16 +128,17 @@ class SearchRepository:
     def _select(self, concepts: Sequence[Concept], *, every: bool, title_only: bool) -> Any:
         stmt: Any = select(Product.id)
         if self.dialect == "sqlite":
-            stmt = stmt.select_from(_fts.join(_products, _products.c.id == _fts.c.rowid))
+            index = _title_fts if title_only else _fts
+            stmt = stmt.select_from(index.join(_products, _products.c.id == index.c.rowid))
         return self.filtered(stmt.where(self._match(concepts, every=every, title_only=title_only)))
 
-    async def gather(self, requests: Sequence[Request], limit: int) -> list[list[int]]:
+    async def gather(self, requests: Sequence[Request]) -> list[list[int]]:
         """Run several candidate queries in one statement; return each one's product ids."""
         parts = [
             self._select(request.concepts, every=request.every, title_only=request.title_only)
             .add_columns(literal(number).label("request"))
             .order_by(*self._best_first(request))
-            .limit(limit)
+            .limit(request.limit)
             .subquery()
             for number, request in enumerate(requests)
         ]

@@ -2,7 +2,8 @@
 
 Each product gets three text columns of terms made by catalog_api/search/analyzer.py (folded,
 stemmed, numbers and units in one spelling: '1/2"' and '0.5 inch' are both '1f2 inch'). SQLite
-indexes them with FTS5 (table products_search, kept in step by triggers); PostgreSQL with a
+indexes them with FTS5 (products_search, and products_title_search for titles alone, kept in
+step by triggers); PostgreSQL with a
 generated tsvector of the 'simple' configuration (weights A, B, C) and a title-only GIN index.
 Both engines then hold exactly the same terms. Existing rows are analysed here, in batches.
 
@@ -50,6 +51,31 @@ SQLITE_SEARCH = [
         INSERT INTO products_search(rowid, search_title, search_labels, search_body)
         VALUES (new.id, new.search_title, new.search_labels, new.search_body);
     END""",
+    # Titles alone: a word common in descriptions but rare in titles ('gift', 'a') is found
+    # in titles without reading all its description postings.
+    """CREATE VIRTUAL TABLE products_title_search USING fts5(
+        search_title, content='products', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0')""",
+    """CREATE TRIGGER products_title_search_insert AFTER INSERT ON products BEGIN
+        INSERT INTO products_title_search(rowid, search_title) VALUES (new.id, new.search_title);
+    END""",
+    """CREATE TRIGGER products_title_search_delete AFTER DELETE ON products BEGIN
+        INSERT INTO products_title_search(products_title_search, rowid, search_title)
+        VALUES ('delete', old.id, old.search_title);
+    END""",
+    """CREATE TRIGGER products_title_search_update AFTER UPDATE OF search_title ON products BEGIN
+        INSERT INTO products_title_search(products_title_search, rowid, search_title)
+        VALUES ('delete', old.id, old.search_title);
+        INSERT INTO products_title_search(rowid, search_title) VALUES (new.id, new.search_title);
+    END""",
+]
+SQLITE_TRIGGERS = [
+    "products_search_insert",
+    "products_search_delete",
+    "products_search_update",
+    "products_title_search_insert",
+    "products_title_search_delete",
+    "products_title_search_update",
 ]
 SQLITE_OLD_FTS = ["products_fts_insert", "products_fts_delete", "products_fts_update"]
 
@@ -121,6 +147,7 @@ def upgrade() -> None:
         for statement in SQLITE_SEARCH:
             op.execute(statement)
         op.execute("INSERT INTO products_search(products_search) VALUES ('rebuild')")
+        op.execute("INSERT INTO products_title_search(products_title_search) VALUES ('rebuild')")
 
 
 OLD_SQLITE_FTS = [
@@ -165,9 +192,10 @@ def downgrade() -> None:
         op.execute(OLD_POSTGRES_VECTOR)
         op.execute("CREATE INDEX ix_products_search_vector ON products USING gin (search_vector)")
         return
-    for trigger in ("products_search_insert", "products_search_delete", "products_search_update"):
+    for trigger in SQLITE_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("DROP TABLE IF EXISTS products_search")
+    op.execute("DROP TABLE IF EXISTS products_title_search")
     for name in COLUMNS:
         op.drop_column("products", name)
     for statement in OLD_SQLITE_FTS:
