@@ -13,6 +13,7 @@ from catalog_api.cli import main
 from catalog_api.config import Settings
 from catalog_api.search.analyzer import STOP_WORDS
 from tests.conftest import app_with, asgi_client, create
+from tests.test_mcp_tools import call, connect, kettle
 
 
 async def _add(
@@ -74,6 +75,38 @@ async def test_a_misspelt_word_is_read_as_the_catalog_word(client: httpx.AsyncCl
     seat = await _search(client, "toliet seat")
     assert _titles(seat)[0] == "Toilet Seat"
     assert seat["interpretation"]["missing"] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="read_as is spelled from the first results' titles only: a word found in a "
+    "description is reported as its index stem ('refridgerator' read as 'refriger')",
+)
+async def test_a_correction_found_outside_titles_is_still_a_word(
+    client: httpx.AsyncClient,
+) -> None:
+    await _add(client, "Cold Box", description="A compact refrigerator for dorms.")
+    page = await _search(client, "refridgerator")
+    assert _titles(page) == ["Cold Box"]
+    assert page["interpretation"]["corrected"] == [
+        {"written": "refridgerator", "read_as": "refrigerator"}
+    ]
+
+
+@pytest.mark.xfail(
+    strict=False,  # timing: the vocabulary is reread only 20 load-durations after the last read
+    reason="a word written just now is not yet in the speller: 'toliet' right after a toilet "
+    "is added answers nothing and calls the word unknown (a second later it is corrected)",
+)
+async def test_a_misspelling_of_a_word_written_just_now_is_corrected(
+    client: httpx.AsyncClient,
+) -> None:
+    await _add(client, "Hot Air Balloon", category="toys")
+    await _search(client, "balloon")  # the vocabulary is loaded before the write below
+    await _add(client, "Toilet Seat", category="bathroom")
+    page = await _search(client, "toliet")
+    assert _titles(page) == ["Toilet Seat"]
+    assert page["interpretation"]["unknown"] == []
 
 
 async def test_a_word_found_nowhere_is_left_out_and_the_rest_still_find(
@@ -367,3 +400,19 @@ def test_imported_products_are_searchable(
     assert _titles(pipe) == ["Charlotte Pipe 1/2 in. x 10 ft. PVC Pipe"]
     deck = asyncio.run(searched("deckover"))
     assert _titles(deck) == ["Deck Over Paint"]
+
+
+async def test_mcp_search_says_how_it_read_the_query(settings: Settings) -> None:
+    seat = kettle(title="Toilet Seat", category="bath", description="Soft close.", tags=[])
+    async with connect(settings) as mcp:
+        await call(mcp, "create_product", **seat)
+        await call(mcp, "create_product", **kettle())
+        misspelt = await call(mcp, "search_products", query="toliet seat")
+        assert [p["title"] for p in misspelt["items"]] == ["Toilet Seat"]
+        assert "toliet -> toilet" in misspelt["read_as"]
+        plain = await call(mcp, "search_products", query="copper kettle")
+        assert [p["title"] for p in plain["items"]] == ["Copper Kettle"]
+        assert plain.get("read_as") is None
+        partial = await call(mcp, "search_products", query="copper seat qzxvwk")
+        assert "'qzxvwk'" in partial["read_as"]
+        assert "lack" in partial["read_as"]
