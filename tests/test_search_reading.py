@@ -78,11 +78,6 @@ async def test_a_misspelt_word_is_read_as_the_catalog_word(client: httpx.AsyncCl
     assert seat["interpretation"]["missing"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_as is spelled from the first results' titles only: a word found in a "
-    "description is reported as its index stem ('refridgerator' read as 'refriger')",
-)
 async def test_a_correction_found_outside_titles_is_still_a_word(
     client: httpx.AsyncClient,
 ) -> None:
@@ -94,11 +89,6 @@ async def test_a_correction_found_outside_titles_is_still_a_word(
     ]
 
 
-@pytest.mark.xfail(
-    strict=False,  # timing: the vocabulary is reread only 20 load-durations after the last read
-    reason="a word written just now is not yet in the speller: 'toliet' right after a toilet "
-    "is added answers nothing and calls the word unknown (a second later it is corrected)",
-)
 async def test_a_misspelling_of_a_word_written_just_now_is_corrected(
     client: httpx.AsyncClient,
 ) -> None:
@@ -157,11 +147,6 @@ async def test_a_title_with_every_word_beats_descriptions_that_mention_them(
     assert page["total"] == 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a description repeating the query five times outranks the product whose title is "
-    "the query: the title's weight (3 against 1) saturates under BM25's k1",
-)
 async def test_a_title_with_every_word_beats_a_description_stuffed_with_them(
     client: httpx.AsyncClient,
 ) -> None:

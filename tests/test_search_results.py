@@ -14,7 +14,7 @@ from catalog_api.cli import main
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
 from catalog_api.models import Product, ProductStatus, utcnow
-from catalog_api.search.engine import CANDIDATES_PER_QUERY
+from catalog_api.search.engine import CANDIDATES
 from tests.conftest import app_with, asgi_client
 from tests.test_mcp_tools import call, connect, kettle
 from tests.test_search_reading import add_product, search_page, titles
@@ -123,7 +123,7 @@ async def test_a_search_past_its_bound_says_its_total_and_facets_are_not_exact(
             "attributes": {}, "image_urls": [], "seo_keywords": [],
             "created_at": now, "updated_at": now, "version": 1,
         }
-        for n in range(CANDIDATES_PER_QUERY + 100)
+        for n in range(CANDIDATES + 100)
     ]  # fmt: skip
     engine = create_engine(settings)
     try:
@@ -134,7 +134,7 @@ async def test_a_search_past_its_bound_says_its_total_and_facets_are_not_exact(
     page = await search_page(client, "lamp", facets="true", limit=5)
     assert page["total_is_exact"] is False
     assert page["facets"]["complete"] is False
-    assert page["facets"]["counted"] == page["total"] >= CANDIDATES_PER_QUERY
+    assert page["facets"]["counted"] == page["total"] >= CANDIDATES
     assert sum(page["facets"]["category"].values()) == page["total"]
     assert page["interpretation"]["missing"] == []
 

@@ -42,9 +42,25 @@ _UNIT_PATTERN = "|".join(
     for spelling in sorted(_UNIT_OF, key=len, reverse=True)
 )
 # A number followed by a unit: '1/2 in.', '1/2"', '1/2-in', '36in', '0.5 inch', '2 x 4 ft'.
-_NUMBER = r"\d+(?:[.,]\d+)?(?:\s*/\s*\d+)?"
+_NUMBER = r"(?:\d+(?:[.,]\d+)?|[.]\d+)(?:\s*/\s*\d+)?"
 _NUMBER_UNIT = re.compile(
     rf"(?<![\w.])({_NUMBER})\s*-?\s*({_UNIT_PATTERN})(?![a-z0-9])", re.IGNORECASE
+)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# Vulgar fractions, spaced so that '1½' is '1 1/2' (NFKC would glue it into '11' and '2').
+_VULGAR = str.maketrans(
+    {
+        "\u00bd": " 1/2",
+        "\u00bc": " 1/4",
+        "\u00be": " 3/4",
+        "\u2153": " 1/3",
+        "\u2154": " 2/3",
+        "\u215b": " 1/8",
+        "\u215c": " 3/8",
+        "\u215d": " 5/8",
+        "\u215e": " 7/8",
+        "\u2044": "/",
+    }
 )
 _TIMES = re.compile(r"(?<=\d)\s*[x\u00d7*]\s*(?=\d)", re.IGNORECASE)
 _MIXED = re.compile(r"(?<![\d/])(\d+)[-\s]+(\d+)\s*/\s*(\d+)(?![\d/])")
@@ -125,7 +141,10 @@ _MARKS = {"Mn", "Mc", "Me"}
 
 def fold(text: str) -> str:
     """Lowercase and strip accents, as the index stores text ('Café' is 'cafe')."""
-    text = unicodedata.normalize("NFKC", clean_line(text)).casefold()
+    text = clean_line(text)
+    if not text.isascii():
+        text = text.translate(_VULGAR)
+    text = unicodedata.normalize("NFKC", text).casefold()
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
@@ -174,6 +193,7 @@ def normalize(text: str) -> str:
     """Fold text and rewrite numbers and units in one spelling ('1/2"' and '0.5 inch' alike)."""
     text = fold(text).translate(_QUOTES)
     if any(ch.isdigit() for ch in text):
+        text = _THOUSANDS.sub("", text)
         text = _TIMES.sub(" x ", text)
         text = _NUMBER_UNIT.sub(_number_unit, text)
         text = _DIGIT_LETTER.sub(" ", text)

@@ -57,7 +57,7 @@ def _split(word: str, vocabulary: Vocabulary) -> tuple[Token, Token] | None:
         if left.surface in STOP_WORDS or right.surface in STOP_WORDS:
             continue
         weakest = min(vocabulary.frequency(left.term), vocabulary.frequency(right.term))
-        if weakest > 1 and (best is None or weakest > best[0]):
+        if weakest > 0 and (best is None or weakest > best[0]):
             best = (weakest, (left, right))
     return best[1] if best else None
 

@@ -1,4 +1,4 @@
-"""Relevance: BM25F over title, labels and body, then how much of the query a product covers."""
+"""Relevance: BM25 over title, labels and body, then how much of the query a product covers."""
 
 from __future__ import annotations
 
@@ -47,28 +47,35 @@ def rank(
     needles = [(concept, " " + " ".join(concept.phrase) + " ") for concept in concepts]
     written_weights = [(c.written, c.weight) for c in concepts if c.written]
     total = sum(weight for _, weight in written_weights) or 1.0
-    avg_title, avg_labels, avg_body = vocabulary.average_lengths
-    k1, b = weights.k1, weights.b
     scored: list[Scored] = []
+    k1, b = weights.k1, weights.b
+    fields = (weights.title, weights.labels, weights.body)
     for candidate in candidates:
-        title = f" {candidate.title_terms} "
-        labels = f" {candidate.label_terms} "
-        body = f" {candidate.body_terms} "
-        whole = title + labels + body
-        title_norm = weights.title / (1 - b + b * _length(candidate.title_terms) / avg_title)
-        labels_norm = weights.labels / (1 - b + b * _length(candidate.label_terms) / avg_labels)
-        body_norm = weights.body / (1 - b + b * _length(candidate.body_terms) / avg_body)
+        texts = (
+            f" {candidate.title_terms} ",
+            f" {candidate.label_terms} ",
+            f" {candidate.body_terms} ",
+        )
+        whole = "".join(texts)
+        # Each field saturates on its own, so a description repeating the words many times
+        # never outweighs a title that has them (BM25 summed over fields, not BM25F).
+        saturation = [
+            k1 * (1 - b + b * _length(terms) / average)
+            for terms, average in zip(
+                (candidate.title_terms, candidate.label_terms, candidate.body_terms),
+                vocabulary.average_lengths,
+                strict=True,
+            )
+        ]
         score = 0.0
         matched: set[str] = set()
         for concept, needle in needles:
             if needle not in whole:
                 continue
-            frequency = (
-                title.count(needle) * title_norm
-                + labels.count(needle) * labels_norm
-                + body.count(needle) * body_norm
-            )
-            score += concept.weight * frequency * (k1 + 1) / (frequency + k1)
+            for text, boost, norm in zip(texts, fields, saturation, strict=True):
+                count = text.count(needle)
+                if count:
+                    score += concept.weight * boost * count * (k1 + 1) / (count + norm)
             matched.update(concept.covers)
         covered = sum(weight for written, weight in written_weights if written in matched)
         coverage = min(covered / total, 1.0)

@@ -164,7 +164,8 @@ class VocabularyCache:
         age = time.monotonic() - entry.loaded_at
         if age > RELOAD_SECONDS:
             return True
-        return entry.generation != self._generation and age > 20 * entry.load_seconds
+        cheap = entry.load_seconds < INLINE_LOAD_SECONDS
+        return entry.generation != self._generation and (cheap or age > 20 * entry.load_seconds)
 
     async def _load(self, engine: AsyncEngine, entry: _Entry) -> None:
         generation = self._generation

@@ -276,7 +276,9 @@ class ProductService:
             total_is_exact=outcome.complete,
             limit=query.limit,
             next_cursor=next_cursor,
-            interpretation=search_engine.interpretation(outcome, [p.title for p in products[:5]]),
+            interpretation=search_engine.interpretation(
+                outcome, [f"{p.title} {' '.join(p.tags)} {p.description}" for p in products[:5]]
+            ),
             facets=facets,
         )
 
