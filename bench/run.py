@@ -736,6 +736,20 @@ def _command_line(argv: Sequence[str]) -> str:
     return shlex.join([shown, "-m", "bench.run", *argv])
 
 
+# Sections below this line come from other benchmarks (search relevance and latency) and are
+# carried over when this run rewrites the file.
+KEPT_MARKER = "<!-- sections below are kept when python -m bench.run rewrites this file -->"
+
+
+def kept_sections(path: Path) -> str:
+    """Return the marker and what follows it in the current file, or ""."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    index = text.find(KEPT_MARKER)
+    return "" if index < 0 else "\n" + text[index:]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
@@ -807,7 +821,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     facts["run time"] = f"{time.perf_counter() - started:.0f} s"
     markdown = results_markdown(rows, facts, _command_line(arguments), run.details, run.notes)
     args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(markdown, encoding="utf-8")
+    args.results.write_text(markdown + kept_sections(args.results), encoding="utf-8")
     log.info("wrote %s; logs and data kept in %s", args.results, workdir)
     sys.stdout.write(table(rows) + "\n")
     sys.stdout.flush()

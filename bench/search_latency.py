@@ -107,6 +107,17 @@ def time_query(client: httpx.Client, text: str, repeat: int, extra: dict[str, st
     return result
 
 
+def wait_until_search_ready(client: httpx.Client, limit_seconds: float = 300.0) -> None:
+    """Wait (bounded) until the server has read its search vocabulary: the cache is warm."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit_seconds:
+        if client.get("/api/healthz").json().get("search", "ready") == "ready":
+            log.info("search vocabulary ready after %.1f s", time.perf_counter() - started)
+            return
+        time.sleep(0.5)
+    log.warning("search vocabulary still warming after %.0f s; timing anyway", limit_seconds)
+
+
 def time_all(
     client: httpx.Client, texts: list[str], repeat: int, extra: dict[str, str]
 ) -> dict[str, QueryTimes]:
@@ -223,6 +234,7 @@ def bench_engine(
         httpx.Client(base_url=url, timeout=args.query_timeout + 30) as client,
     ):
         log.info("%s: catalog-api serve pid %d at %s", catalog.engine, process.pid, url)
+        wait_until_search_ready(client)
         series: list[tuple[str, dict[str, str]]] = [("search", {})]
         with_facets, why = facets_supported(client)
         if with_facets:

@@ -23,6 +23,7 @@ from catalog_api.ratelimit import RateLimiter
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
 from catalog_api.routes.params import document_page_size
+from catalog_api.search.vocabulary import VOCABULARIES
 from catalog_api.services.queries import ProductQueries
 from catalog_api.serving import no_write_redirects
 
@@ -47,6 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.write_limiter = RateLimiter(
             per_minute=settings.write_rate_per_minute, burst=settings.write_burst
         )
+        VOCABULARIES.warm(engine)
         purge = asyncio.create_task(
             purge_expired_keys_forever(app.state.session_factory, settings.idempotency_ttl_seconds)
         )

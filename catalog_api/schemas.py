@@ -526,6 +526,13 @@ class Health(BaseModel):
     status: str = Field(description="ok when the database answers.", examples=["ok"])
     database: str = Field(description="sqlite or postgresql.", examples=["sqlite"])
     version: str = Field(description="Version of the catalog API.")
+    search: str = Field(
+        default="ready",
+        description=(
+            "ready, or warming while the catalog's vocabulary is read after start (searches "
+            "answer meanwhile, without spelling correction)."
+        ),
+    )
 
 
 class DescribeRequest(BaseModel):

@@ -141,6 +141,19 @@ class VocabularyCache:
         """Note that products were written, so the vocabulary should be read again."""
         self._generation += 1
 
+    def warm(self, engine: AsyncEngine) -> None:
+        """Start reading the database's vocabulary now (at start-up), not at the first search."""
+        entry = self._entries.setdefault(engine, _Entry())
+        if entry.task is None and entry.vocabulary is None:
+            entry.task = asyncio.create_task(
+                self._load(engine, entry), context=contextvars.Context()
+            )
+
+    def ready(self, engine: AsyncEngine) -> bool:
+        """Tell whether the database's vocabulary has been read."""
+        entry = self._entries.get(engine)
+        return entry is not None and entry.vocabulary is not None
+
     async def get(self, engine: AsyncEngine) -> Vocabulary:
         """Return the database's vocabulary, loading it first or refreshing it behind the scenes."""
         entry = self._entries.setdefault(engine, _Entry())

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_api import __version__
 from catalog_api.schemas import Health
+from catalog_api.search.vocabulary import VOCABULARIES
 
 
 class HealthService:
@@ -18,5 +19,9 @@ class HealthService:
     async def check(self) -> Health:
         """Run a trivial query and report the database in use."""
         await self.session.execute(text("SELECT 1"))
-        name = self.session.bind.dialect.name if self.session.bind is not None else "unknown"
-        return Health(status="ok", database=name, version=__version__)
+        bind = self.session.bind
+        name = bind.dialect.name if bind is not None else "unknown"
+        ready = isinstance(bind, AsyncEngine) and VOCABULARIES.ready(bind)
+        return Health(
+            status="ok", database=name, version=__version__, search="ready" if ready else "warming"
+        )
