@@ -84,9 +84,12 @@ def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
 
 
 async def search(
-    session: AsyncSession, words: str, filtered: Filter, sort: str | None = None
+    session: AsyncSession, words: str, filtered: Filter | None, sort: str | None = None
 ) -> SearchOutcome:
-    """Find and rank the products for a query, within the candidate bounds."""
+    """Find and rank the products for a query, within the candidate bounds.
+
+    filtered adds the request's filters to a select over products; None when there are none.
+    """
     engine = session.bind
     if not isinstance(engine, AsyncEngine):
         raise TypeError("search needs a session bound to an AsyncEngine")

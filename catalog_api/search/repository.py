@@ -98,9 +98,9 @@ def _tsquery(expression: str) -> ColumnElement[Any]:
 class SearchRepository:
     """Fetch capped candidate sets for a read query."""
 
-    def __init__(self, session: AsyncSession, filtered: Filter) -> None:
+    def __init__(self, session: AsyncSession, filtered: Filter | None) -> None:
         self.session = session
-        self.filtered = filtered
+        self.filtered = filtered  # None: no filters
         bind = session.bind
         self.dialect = bind.dialect.name if bind is not None else "sqlite"
 
@@ -126,11 +126,17 @@ class SearchRepository:
         return [func.bm25(literal_column("products_search"), 3.0, 2.0, 1.0)]
 
     def _select(self, concepts: Sequence[Concept], *, every: bool, title_only: bool) -> Any:
-        stmt: Any = select(Product.id)
-        if self.dialect == "sqlite":
-            index = _title_fts if title_only else _fts
-            stmt = stmt.select_from(index.join(_products, _products.c.id == index.c.rowid))
-        return self.filtered(stmt.where(self._match(concepts, every=every, title_only=title_only)))
+        match = self._match(concepts, every=every, title_only=title_only)
+        if self.dialect != "sqlite":
+            stmt: Any = select(Product.id).where(match)
+            return self.filtered(stmt) if self.filtered else stmt
+        index = _title_fts if title_only else _fts
+        if self.filtered is None:
+            # The index alone: joining products for every match (to rank them) costs a row
+            # lookup each, most of a rare word's search at 1M products.
+            return select(index.c.rowid.label("id")).select_from(index).where(match)
+        joined = index.join(_products, _products.c.id == index.c.rowid)
+        return self.filtered(select(Product.id).select_from(joined).where(match))
 
     async def gather(self, requests: Sequence[Request]) -> list[list[int]]:
         """Run several candidate queries in one statement; return each one's product ids."""

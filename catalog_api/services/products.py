@@ -243,7 +243,9 @@ class ProductService:
         outcome = await search_engine.search(
             self.session,
             query.q,
-            lambda stmt: self.products.filtered(stmt, query.filters),
+            None
+            if query.filters == ProductFilters()
+            else lambda stmt: self.products.filtered(stmt, query.filters),
             None if relevance else query.sort.value,
         )
         if relevance:
