@@ -24,9 +24,9 @@ SPELLER_WORDS = 60_000
 FIRST_LOAD_WAIT_SECONDS = 2.0
 # Reload when this process wrote since the last load (at least 20 load durations apart, so a
 # big catalog is not read over and over), and every RELOAD_SECONDS whatever happened (other
-# processes write too). A load this quick is awaited rather than done in the background.
+# processes write too). A catalog this small is read again at once, the search waiting.
 RELOAD_SECONDS = 300.0
-INLINE_LOAD_SECONDS = 0.05
+INLINE_LOAD_PRODUCTS = 2_000
 
 _SQLITE_VOCABULARY = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.products_search_vocabulary "
@@ -157,18 +157,25 @@ class VocabularyCache:
     async def get(self, engine: AsyncEngine) -> Vocabulary:
         """Return the database's vocabulary, loading it first or refreshing it behind the scenes."""
         entry = self._entries.setdefault(engine, _Entry())
-        if entry.task is None and self._stale(entry):
-            # A fresh context: the load must not run under the request's deadline and slot.
-            entry.task = asyncio.create_task(
-                self._load(engine, entry), context=contextvars.Context()
-            )
-        if entry.task is not None and entry.vocabulary is None:
-            try:
-                await asyncio.wait_for(asyncio.shield(entry.task), FIRST_LOAD_WAIT_SECONDS)
-            except TimeoutError:
-                logger.info("search vocabulary still loading; searching without it meanwhile")
-        elif entry.task is not None and entry.load_seconds < INLINE_LOAD_SECONDS:
-            await asyncio.shield(entry.task)
+        # Twice: a load that began before a write may end stale, and a cheap one is redone.
+        for _ in range(2):
+            if entry.task is None and self._stale(entry):
+                # A fresh context: the load must not run under the request's deadline and slot.
+                entry.task = asyncio.create_task(
+                    self._load(engine, entry), context=contextvars.Context()
+                )
+            if entry.task is None:
+                break
+            if entry.vocabulary is None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(entry.task), FIRST_LOAD_WAIT_SECONDS)
+                except TimeoutError:
+                    logger.info("search vocabulary still loading; searching without it meanwhile")
+                    break
+            elif entry.vocabulary.document_count <= INLINE_LOAD_PRODUCTS:
+                await asyncio.shield(entry.task)
+            else:
+                break
         return entry.vocabulary or Vocabulary()
 
     def _stale(self, entry: _Entry) -> bool:
@@ -177,7 +184,7 @@ class VocabularyCache:
         age = time.monotonic() - entry.loaded_at
         if age > RELOAD_SECONDS:
             return True
-        cheap = entry.load_seconds < INLINE_LOAD_SECONDS
+        cheap = entry.vocabulary.document_count <= INLINE_LOAD_PRODUCTS
         return entry.generation != self._generation and (cheap or age > 20 * entry.load_seconds)
 
     async def _load(self, engine: AsyncEngine, entry: _Entry) -> None:
