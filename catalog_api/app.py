@@ -62,6 +62,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             reader.close()
             await copy_chain.aclose()
     finally:
+        await VOCABULARIES.close(engine)
         await engine.dispose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import math
@@ -148,6 +149,14 @@ class VocabularyCache:
             entry.task = asyncio.create_task(
                 self._load(engine, entry), context=contextvars.Context()
             )
+
+    async def close(self, engine: AsyncEngine) -> None:
+        """Stop a load still running for the database and forget its vocabulary."""
+        entry = self._entries.pop(engine, None)
+        if entry is not None and entry.task is not None:
+            entry.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await entry.task
 
     def ready(self, engine: AsyncEngine) -> bool:
         """Tell whether the database's vocabulary has been read."""
