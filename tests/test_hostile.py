@@ -220,7 +220,7 @@ SEARCHES: dict[str, list[tuple[str, str]]] = {
     "nul": [
         ("trail\x00", FINDS),
         ("tr\x00ail", FINDS),
-        ("\x00trail\x00shoes\x00", NOTHING),
+        ("\x00trail\x00shoes\x00", FINDS),  # 'trailshoes', split into its two words
         ("\x00", NOTHING),
         ("\x00" * 10, NOTHING),
     ],
@@ -283,7 +283,7 @@ ENCODED: dict[str, list[tuple[str, str]]] = {
         ("%00", NOTHING),
         ("trail%00", FINDS),
         ("tr%00ail", FINDS),
-        ("%00trail%00shoes%00", NOTHING),
+        ("%00trail%00shoes%00", FINDS),  # 'trailshoes', split into its two words
     ],
     "invalid-utf8": [
         ("%FF%FE", NOTHING),
