@@ -74,12 +74,12 @@ def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
     chosen, _ = _selective(read.concepts) if known else (read.concepts, False)
     matches = sum(concept.frequency for concept in chosen)
     best_first = known and matches <= RANK_BUDGET
+    # With several words the all-words queries gather the best; the any-word ones gather less.
+    limit = CANDIDATES if len(written) < MOST_WORDS_FROM else CANDIDATES // 2
     requests.append(
-        Request(
-            tuple(chosen), every=False, title_only=False, limit=CANDIDATES, best_first=best_first
-        )
+        Request(tuple(chosen), every=False, title_only=False, limit=limit, best_first=best_first)
     )
-    requests.append(Request(tuple(chosen), every=False, title_only=True, limit=CANDIDATES // 2))
+    requests.append(Request(tuple(chosen), every=False, title_only=True, limit=limit // 2))
     return requests
 
 

@@ -86,7 +86,8 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
         if frequency == 0 and token.surface in in_joins:
             kept.append(token)
             continue
-        if frequency or await probe(token.term):
+        # Until the vocabulary is read every word counts as known: nothing to correct against.
+        if frequency or not vocabulary.loaded or await probe(token.term):
             kept.append(token)
             _add(read, vocabulary, (token.term,), token.surface, max(frequency, 1))
             continue
