@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +25,9 @@ CANDIDATES = 500
 # Queries of this many words also gather the products holding all words but one.
 MOST_WORDS_FROM = 3
 MOST_WORDS_UP_TO = 6
-# The any-word query is ordered by the database's own rank (which reads every match) when few
-# hold its words, as many as its measured cost per product allows in RANK_MILLISECONDS (a
-# product's rank costs about 1 us when the index is in memory, 6 us at 1M products on disk).
-RANK_MILLISECONDS = 15.0
-RANK_BUDGET_RANGE = (2_000, 20_000)
+# The any-word query is ordered by the database's own rank when at most this many products
+# hold its words (the ranking reads them all), else taken in index order.
+RANK_BUDGET = 4_000
 # The any-word query leaves out the commonest words once the rarer ones promise this many.
 ANY_WORD_BUDGET = 20_000
 
@@ -58,31 +54,7 @@ def _selective(concepts: Sequence[Concept]) -> tuple[list[Concept], bool]:
     return chosen, True
 
 
-class RankCost:
-    """The measured cost of ranking one match, per database, and the budget it allows."""
-
-    def __init__(self) -> None:
-        self._micros: weakref.WeakKeyDictionary[AsyncEngine, float] = weakref.WeakKeyDictionary()
-
-    def budget(self, engine: AsyncEngine) -> int:
-        """Return how many matches a search may have the database rank."""
-        low, high = RANK_BUDGET_RANGE
-        micros = self._micros.get(engine, 2.0)
-        return int(min(high, max(low, RANK_MILLISECONDS * 1000 / micros)))
-
-    def observe(self, engine: AsyncEngine, seconds: float, matches: int) -> None:
-        """Fold in a search that ranked about matches products in seconds (all its queries)."""
-        if matches < 500:
-            return
-        micros = seconds * 1e6 / matches
-        previous = self._micros.get(engine, micros)
-        self._micros[engine] = 0.8 * previous + 0.2 * micros
-
-
-RANK_COSTS = RankCost()
-
-
-def _requests(read: ReadQuery, *, known: bool, rank_budget: int) -> list[Request]:
+def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
     """Return the candidate queries of a read query: all words, most words, the rarer words.
 
     known: the word frequencies are known (the vocabulary is loaded); without them no query
@@ -101,7 +73,7 @@ def _requests(read: ReadQuery, *, known: bool, rank_budget: int) -> list[Request
             requests.append(Request(rest, every=True, title_only=False, limit=limit))
     chosen, _ = _selective(read.concepts) if known else (read.concepts, False)
     matches = sum(concept.frequency for concept in chosen)
-    best_first = known and matches <= rank_budget
+    best_first = known and matches <= RANK_BUDGET
     # With several words the all-words queries gather the best; the any-word ones gather less.
     limit = CANDIDATES if len(written) < MOST_WORDS_FROM else CANDIDATES // 2
     requests.append(
@@ -126,16 +98,8 @@ async def search(
     read = await read_query(words, vocabulary, repository.holds)
     if not read.concepts:
         return SearchOutcome([], True, read, vocabulary)
-    requests = _requests(read, known=vocabulary.loaded, rank_budget=RANK_COSTS.budget(engine))
-    started = time.perf_counter()
+    requests = _requests(read, known=vocabulary.loaded)
     found = await repository.gather(requests)
-    ranked_matches = sum(
-        concept.frequency
-        for request in requests
-        if request.best_first
-        for concept in request.concepts
-    )
-    RANK_COSTS.observe(engine, time.perf_counter() - started, ranked_matches)
     ids = list(dict.fromkeys(product_id for part in found for product_id in part))
     pool = await repository.documents(ids, sort)
     complete = all(len(part) < rq.limit for part, rq in zip(found, requests, strict=True)) and (
