@@ -27,7 +27,7 @@ MOST_WORDS_FROM = 3
 MOST_WORDS_UP_TO = 6
 # The any-word query is ordered by the database's own rank when at most this many products
 # hold its words (the ranking reads them all), else taken in index order.
-RANK_BUDGET = 4_000
+RANK_BUDGET = 20_000
 # The any-word query leaves out the commonest words once the rarer ones promise this many.
 ANY_WORD_BUDGET = 20_000
 
