@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -14,7 +13,7 @@ from catalog_api.search.query import Concept, ReadQuery, read_query
 from catalog_api.search.ranking import Scored, rank
 from catalog_api.search.repository import Filter, Request, SearchRepository
 from catalog_api.search.schemas import Correction, QueryInterpretation
-from catalog_api.search.vocabulary import VOCABULARIES, Vocabulary
+from catalog_api.search.vocabulary import VOCABULARIES
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,6 @@ class SearchOutcome:
     ranked: list[Scored]
     complete: bool
     read: ReadQuery
-    vocabulary: Vocabulary
 
 
 def _selective(concepts: Sequence[Concept]) -> tuple[list[Concept], bool]:
@@ -97,7 +95,7 @@ async def search(
     repository = SearchRepository(session, filtered)
     read = await read_query(words, vocabulary, repository.holds)
     if not read.concepts:
-        return SearchOutcome([], True, read, vocabulary)
+        return SearchOutcome([], True, read)
     requests = _requests(read, known=vocabulary.loaded)
     found = await repository.gather(requests)
     ids = list(dict.fromkeys(product_id for part in found for product_id in part))
@@ -106,7 +104,7 @@ async def search(
         _selective(read.concepts)[1] or not vocabulary.loaded
     )
     ranked = rank(pool, read.concepts, vocabulary)
-    return SearchOutcome(ranked, complete, read, vocabulary)
+    return SearchOutcome(ranked, complete, read)
 
 
 def _surface(term: str, titles: Sequence[str]) -> str:
@@ -145,11 +143,3 @@ def interpretation(outcome: SearchOutcome, titles: Sequence[str]) -> QueryInterp
         ignored=read.ignored,
         missing=missing,
     )
-
-
-def changed() -> None:
-    """Note a write, so the vocabulary is read again before long."""
-    VOCABULARIES.changed()
-
-
-__all__: list[Any] = ["SearchOutcome", "changed", "interpretation", "search"]
