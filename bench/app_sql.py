@@ -44,6 +44,11 @@ async def _capture(db: Path, queries: list[str]) -> dict[str, Statements]:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client,
         ):
+            # The app reads the search vocabulary at start: its statements are not a search's.
+            for _ in range(600):
+                if (await client.get("/api/healthz")).json().get("search", "ready") == "ready":
+                    break
+                await asyncio.sleep(0.1)
             for query in queries:
                 seen.clear()
                 response = await client.get(
