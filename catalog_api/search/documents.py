@@ -2,78 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper
 
 from catalog_api.models import Product
 from catalog_api.search.analyzer import terms
 from catalog_api.search.vocabulary import VOCABULARIES
 
-# Index columns of products, filled from the product's own fields on every insert and update.
-SEARCH_COLUMNS = ("search_title", "search_labels", "search_body")
+# Each index column of products and the product fields it is analysed from.
+SOURCES = {
+    "search_title": ("title",),
+    "search_labels": ("category", "tags", "attributes"),
+    "search_body": ("description",),
+}
+_PARTS = {"title": "search_title", "labels": "search_labels", "body": "search_body"}
 
 
-def _joined(parts: Iterable[str]) -> str:
-    return " ".join(term for part in parts for term in terms(part))
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return list(value.values())
+    return list(value or ())
 
 
-def search_fields(
-    *,
-    title: str,
-    category: str,
-    tags: Iterable[str],
-    description: str,
-    attributes: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """Return the index columns of a product: title, labels (category, tags, attributes), body."""
-    labels = [category, *tags, *(attributes or {}).values()]
-    return {
-        "search_title": _joined([title]),
-        "search_labels": _joined(labels),
-        "search_body": _joined([description]),
-    }
+def _analysed(column: str, row: Mapping[str, Any]) -> str:
+    texts = (text for field in SOURCES[column] for text in _texts(row.get(field)))
+    return " ".join(term for text in texts for term in terms(text))
 
 
 def search_part(part: str, row: Mapping[str, Any]) -> str:
     """Return one index column (title, labels or body) of a row given as a mapping."""
-    if part == "title":
-        return _joined([row.get("title") or ""])
-    if part == "body":
-        return _joined([row.get("description") or ""])
-    labels = [
-        row.get("category") or "",
-        *(row.get("tags") or ()),
-        *(row.get("attributes") or {}).values(),
-    ]
-    return _joined(labels)
+    return _analysed(_PARTS[part], row)
 
 
 def row_search_fields(row: Mapping[str, Any]) -> dict[str, str]:
     """Return the index columns for a product row given as a mapping of its columns."""
-    return search_fields(
-        title=row["title"],
-        category=row["category"],
-        tags=row.get("tags") or (),
-        description=row.get("description") or "",
-        attributes=row.get("attributes") or {},
-    )
+    return {column: _analysed(column, row) for column in SOURCES}
 
 
 def _fill(_mapper: Mapper[Product], _connection: object, product: Product) -> None:
+    state = inspect(product)
+    changed = [
+        column
+        for column, fields in SOURCES.items()
+        if state.pending or any(state.attrs[field].history.has_changes() for field in fields)
+    ]
+    if not changed:
+        return  # a stock or price change: nothing the index holds
     VOCABULARIES.changed()
-    fields = search_fields(
-        title=product.title,
-        category=product.category,
-        tags=product.tags or (),
-        description=product.description or "",
-        attributes=product.attributes or {},
-    )
-    for name, value in fields.items():
-        if getattr(product, name, None) != value:
-            setattr(product, name, value)
+    row = {field: getattr(product, field) for fields in SOURCES.values() for field in fields}
+    for column in changed:
+        setattr(product, column, _analysed(column, row))
 
 
 event.listen(Product, "before_insert", _fill)

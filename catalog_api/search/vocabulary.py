@@ -146,9 +146,7 @@ class VocabularyCache:
         """Start reading the database's vocabulary now (at start-up), not at the first search."""
         entry = self._entries.setdefault(engine, _Entry())
         if entry.task is None and entry.vocabulary is None:
-            entry.task = asyncio.create_task(
-                self._load(engine, entry), context=contextvars.Context()
-            )
+            self._start(engine, entry)
 
     async def close(self, engine: AsyncEngine) -> None:
         """Stop a load still running for the database and forget its vocabulary."""
@@ -169,10 +167,7 @@ class VocabularyCache:
         # Twice: a load that began before a write may end stale, and a cheap one is redone.
         for _ in range(2):
             if entry.task is None and self._stale(entry):
-                # A fresh context: the load must not run under the request's deadline and slot.
-                entry.task = asyncio.create_task(
-                    self._load(engine, entry), context=contextvars.Context()
-                )
+                self._start(engine, entry)
             if entry.task is None:
                 break
             if entry.vocabulary is None:
@@ -186,6 +181,10 @@ class VocabularyCache:
             else:
                 break
         return entry.vocabulary or Vocabulary()
+
+    def _start(self, engine: AsyncEngine, entry: _Entry) -> None:
+        # A fresh context: the load must not run under a request's deadline and query slot.
+        entry.task = asyncio.create_task(self._load(engine, entry), context=contextvars.Context())
 
     def _stale(self, entry: _Entry) -> bool:
         if entry.vocabulary is None:
