@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -195,7 +196,10 @@ def database_refusal(error: Exception) -> RetryLaterError | None:
         return None
     sqlstate = getattr(error.orig, "sqlstate", None)
     message = str(error.orig).lower()
-    if sqlstate == _PG_QUERY_CANCELED or message == "interrupted":
+    # SQLite reports an interrupt as "interrupted", or, when it lands while an FTS5 table is
+    # being opened, as "vtable constructor failed: ..." with the same error code.
+    interrupted = getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+    if sqlstate == _PG_QUERY_CANCELED or interrupted or message == "interrupted":
         return QueryTimeoutError(
             "The query ran past the server's statement deadline and was stopped; retry later "
             "or narrow it (more words, filters, a smaller limit).",
