@@ -26,8 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from catalog_api.errors import ConcurrentUpdateError, DuplicateSlugError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
-from catalog_api.search.documents import row_search_fields
-from catalog_api.search.vocabulary import VOCABULARIES
+from catalog_api.search.documents import row_search_fields, written
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -148,7 +147,7 @@ class ProductRepository:
         if not rows:
             return
         rows = [{**row, **row_search_fields(row)} for row in rows]
-        VOCABULARIES.changed()
+        written(self.session.sync_session)
         connection = await self.session.connection()
         if self.dialect == "sqlite":
             # Plain tuples straight to the driver: SQLAlchemy's per-value bind processing

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, Session, object_session
 
 from catalog_api.models import Product
 from catalog_api.search.analyzer import terms
+from catalog_api.search.champions import CHAMPIONS
 from catalog_api.search.vocabulary import VOCABULARIES
 
 # Each index column of products and the product fields it is analysed from.
@@ -19,6 +20,7 @@ SOURCES = {
     "search_body": ("description",),
 }
 _PARTS = {"title": "search_title", "labels": "search_labels", "body": "search_body"}
+_WRITTEN = "catalog_search_fields_written"  # a Session.info key
 
 
 def _texts(value: Any) -> list[str]:
@@ -53,12 +55,27 @@ def _fill(_mapper: Mapper[Product], _connection: object, product: Product) -> No
     ]
     if not changed:
         return  # a stock or price change: nothing the index holds
-    VOCABULARIES.changed()
+    written(object_session(product))
     row = {field: getattr(product, field) for fields in SOURCES.values() for field in fields}
     for column in changed:
         setattr(product, column, _analysed(column, row))
 
 
+def written(session: Session | None) -> None:
+    """Note that the session wrote searchable fields: search caches are stale once it commits."""
+    VOCABULARIES.changed()
+    if session is not None:
+        session.info[_WRITTEN] = True
+
+
+def _committed(session: Session) -> None:
+    # After the commit, not at the flush: a search between the two would cache the old rows.
+    if session.info.pop(_WRITTEN, False):
+        CHAMPIONS.changed()
+
+
 event.listen(Product, "before_insert", _fill)
 event.listen(Product, "before_update", _fill)
-event.listen(Product, "after_delete", lambda *_: VOCABULARIES.changed())
+event.listen(Product, "after_delete", lambda _m, _c, product: written(object_session(product)))
+event.listen(Session, "after_commit", _committed)
+event.listen(Session, "after_soft_rollback", lambda session, _: session.info.pop(_WRITTEN, None))

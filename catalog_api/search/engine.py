@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_api.search.analyzer import display, tokens
+from catalog_api.search.champions import CHAMPIONS
 from catalog_api.search.query import Concept, ReadQuery, read_query
 from catalog_api.search.ranking import Scored, rank
 from catalog_api.search.repository import Filter, Request, SearchRepository
@@ -27,6 +28,10 @@ MOST_WORDS_UP_TO = 6
 # The any-word query is ordered by the database's own rank when at most this many products
 # hold its words (the ranking reads them all), else taken in index order.
 RANK_BUDGET = 20_000
+# Past this many matches an unfiltered rank-ordered query is answered from each word's best
+# products (kept between queries, see champions.py) instead of ranking them all again; at
+# most this many the database ranks them all, exactly, in a few milliseconds.
+EXACT_RANK = 4_000
 # The any-word query leaves out the commonest words once the rarer ones promise this many.
 ANY_WORD_BUDGET = 20_000
 
@@ -81,6 +86,29 @@ def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
     return requests
 
 
+async def _gather(
+    repository: SearchRepository, engine: AsyncEngine, requests: Sequence[Request]
+) -> list[list[int]]:
+    """Run the candidate requests; a large unfiltered rank-ordered one reads its words' best."""
+    kept = [
+        number
+        for number, request in enumerate(requests)
+        if request.best_first
+        and repository.filtered is None
+        and sum(concept.frequency for concept in request.concepts) > EXACT_RANK
+    ]
+    rest = [request for number, request in enumerate(requests) if number not in kept]
+    found = iter(await repository.gather(rest) if rest else [])
+    parts: list[list[int]] = []
+    for number, request in enumerate(requests):
+        if number in kept:
+            phrases = [concept.phrase for concept in request.concepts]
+            parts.append(await CHAMPIONS.best(engine, phrases, request.limit, repository.best_of))
+        else:
+            parts.append(next(found))
+    return parts
+
+
 async def search(
     session: AsyncSession, words: str, filtered: Filter | None, sort: str | None = None
 ) -> SearchOutcome:
@@ -97,7 +125,7 @@ async def search(
     if not read.concepts:
         return SearchOutcome([], True, read)
     requests = _requests(read, known=vocabulary.loaded)
-    found = await repository.gather(requests)
+    found = await _gather(repository, engine, requests)
     ids = list(dict.fromkeys(product_id for part in found for product_id in part))
     pool = await repository.documents(ids, sort)
     complete = all(len(part) < rq.limit for part, rq in zip(found, requests, strict=True)) and (

@@ -154,6 +154,20 @@ class SearchRepository:
             found[number].append(product_id)
         return found
 
+    async def best_of(self, phrase: tuple[str, ...], limit: int) -> list[tuple[int, float]]:
+        """Return the products best ranked for one phrase by the index (higher is better)."""
+        concepts = [Concept(phrase, 1.0, "", 0, ())]
+        match = self._match(concepts, every=True, title_only=False)
+        if self.dialect == "postgresql":
+            query = _tsquery(tsquery_expression(concepts, "|"))
+            score: Any = func.ts_rank(literal_column("products.search_vector"), query)
+            stmt: Any = select(Product.id, score).where(match).order_by(score.desc())
+        else:
+            score = -func.bm25(literal_column("products_search"), 3.0, 2.0, 1.0)
+            stmt = select(_fts.c.rowid, score).select_from(_fts).where(match).order_by(score.desc())
+        rows = await self.session.execute(stmt.limit(limit))
+        return [(int(product_id), float(value)) for product_id, value in rows]
+
     async def documents(self, ids: Sequence[int], sort: str | None) -> list[Candidate]:
         """Return the analysed fields (and the sort's value) of these products."""
         if not ids:
