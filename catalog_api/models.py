@@ -128,6 +128,7 @@ class Product(Base):
         Index("ix_products_status", "status"),
         Index("ix_products_created_at_id", "created_at", "id"),
         Index("ix_products_price_minor_id", "price_minor", "id"),
+        Index("ix_products_currency_price_minor_id", "currency", "price_minor", "id"),
         Index("ix_products_title_id", "title", "id"),
         # Never reuse a deleted product's id (and so its ETag); migration 0004.
         {"sqlite_autoincrement": True},
