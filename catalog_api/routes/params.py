@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
@@ -22,14 +22,18 @@ async def product_filters(
     tag: Annotated[
         str | None, Query(max_length=50, description="Only products with this tag.")
     ] = None,
-    status: Annotated[ProductStatus | None, Query(description="Only this status.")] = None,
+    status: Annotated[
+        ProductStatus | Literal["any"] | None,
+        Query(description="Only this status; any (or omitted) for every status."),
+    ] = None,
     currency: Annotated[
         str | None,
         Query(
             min_length=3,
             max_length=3,
             pattern="^[A-Za-z]{3}$",
-            description="Only prices in this ISO 4217 currency.",
+            description="Only prices in this ISO 4217 currency. Needed with min_price, max_price "
+            "or sort=price when the matching products hold more than one currency.",
         ),
     ] = None,
     min_price: Annotated[
@@ -59,7 +63,7 @@ async def product_filters(
     return ProductFilters(
         category=clean_line(category).casefold() if category is not None else None,
         tag=clean_line(tag).casefold() if tag is not None else None,
-        status=status,
+        status=None if status == "any" else status,
         currency=currency.upper() if currency is not None else None,
         min_price=min_price,
         max_price=max_price,
