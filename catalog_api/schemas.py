@@ -498,6 +498,10 @@ class CurrencyCount(BaseModel):
 
     currency: str = Field(description="ISO 4217 code.", examples=["USD"])
     count: int = Field(description="Number of products priced in it.", examples=[240])
+    minor_unit: int = Field(
+        description="Decimal places of its minor unit: 2 for USD (1999 = 19.99), 0 for JPY.",
+        examples=[2],
+    )
 
 
 class CurrencyList(BaseModel):

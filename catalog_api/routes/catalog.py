@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from catalog_api.deps import HealthServiceDep, ProductServiceDep
-from catalog_api.models import ProductStatus
-from catalog_api.routes.params import FiltersDep
+from catalog_api.routes.params import FiltersDep, StatusFilter
 from catalog_api.routes.products import INVALID
 from catalog_api.schemas import CategoryList, CurrencyList, Health
 
@@ -19,12 +18,12 @@ router = APIRouter(prefix="/api")
 async def list_categories(
     service: ProductServiceDep,
     status: Annotated[
-        ProductStatus | Literal["any"] | None,
+        StatusFilter | None,
         Query(description="Count only products with this status; any (or omitted): all."),
     ] = None,
 ) -> CategoryList:
     """List categories with their product counts, by name."""
-    return await service.categories(None if status == "any" else status)
+    return await service.categories(None if status is None else status.product_status)
 
 
 @router.get("/currencies", response_model=CurrencyList, tags=["catalog"], responses=INVALID)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +16,20 @@ from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder
 from catalog_api.text import clean_line
 
 
+class StatusFilter(StrEnum):
+    """A status to filter by, or any."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    ANY = "any"
+
+    @property
+    def product_status(self) -> ProductStatus | None:
+        """Return the status filtered by, None for any."""
+        return None if self is StatusFilter.ANY else ProductStatus(self.value)
+
+
 async def product_filters(
     category: Annotated[
         str | None, Query(max_length=100, description="Only this category (case-insensitive).")
@@ -23,7 +38,7 @@ async def product_filters(
         str | None, Query(max_length=50, description="Only products with this tag.")
     ] = None,
     status: Annotated[
-        ProductStatus | Literal["any"] | None,
+        StatusFilter | None,
         Query(description="Only this status; any (or omitted) for every status."),
     ] = None,
     currency: Annotated[
@@ -63,7 +78,7 @@ async def product_filters(
     return ProductFilters(
         category=clean_line(category).casefold() if category is not None else None,
         tag=clean_line(tag).casefold() if tag is not None else None,
-        status=None if status == "any" else status,
+        status=None if status is None else status.product_status,
         currency=currency.upper() if currency is not None else None,
         min_price=min_price,
         max_price=max_price,

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog_api.currencies import MINOR_UNITS
 from catalog_api.db import begin_write
 from catalog_api.errors import (
     ConcurrentUpdateError,
@@ -296,7 +297,12 @@ class ProductService:
     async def currencies(self, filters: ProductFilters) -> CurrencyList:
         """Return the currencies of the products that pass the filters, with counts."""
         rows = await self.products.currencies(filters)
-        return CurrencyList(items=[CurrencyCount(currency=c, count=n) for c, n in rows])
+        return CurrencyList(
+            items=[
+                CurrencyCount(currency=c, count=n, minor_unit=MINOR_UNITS.get(c, 2))
+                for c, n in rows
+            ]
+        )
 
     async def _require_one_currency(self, filters: ProductFilters, sort: str) -> None:
         """Refuse price filters or a price sort that would compare amounts of two currencies."""
