@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 # The API's names for what a tool calls otherwise.
 API_TO_TOOL = {"q": "query", "If-Match": "if_version", "Idempotency-Key": "idempotency_key"}
 _API_NAMES = re.compile(r"If-Match|Idempotency-Key|(?<=['`])q(?=['`])")
+# For a hint only; the API converts with the full ISO 4217 table.
+ZERO_DECIMALS = frozenset({"JPY", "KRW", "VND", "CLP", "ISK"})
 KIND = {
     400: "Bad request",
     401: "Not allowed",
@@ -77,8 +79,7 @@ def api_error_text(error: CatalogAPIError, *, if_version: int | None = None) -> 
             message = _API_NAMES.sub(
                 lambda match: API_TO_TOOL[match.group(0)], str(item.get("message", "invalid"))
             )
-            if message != detail:
-                lines.append(f"- {field}: {message}")
+            lines.append(f"- {field}" if message == detail else f"- {field}: {message}")
     return "\n".join(lines)
 
 
@@ -105,11 +106,14 @@ def _price_hint(value: Any, arguments: dict[str, Any]) -> str:
         amount = Decimal(str(value))
     except InvalidOperation:
         return "give price_minor, an integer in minor units (1999 with USD is 19.99)"
-    currency = str(arguments.get("currency") or "USD").upper()
-    places = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "KWD": 3, "BHD": 3}.get(currency, 2)
+    currency = arguments.get("currency")
+    if isinstance(currency, str) and currency.upper() in ZERO_DECIMALS:
+        places, unit = 0, f"{currency.upper()} has no minor unit"
+    else:
+        places, unit = 2, "minor units of a 2-decimal currency such as USD or EUR"
     minor = amount.scaleb(places)
     if minor == minor.to_integral_value():
-        return f"use price_minor={int(minor)} (an integer in minor units of {currency})"
+        return f"use price_minor={int(minor)} ({unit})"
     return "give price_minor, an integer in minor units (1999 with USD is 19.99)"
 
 

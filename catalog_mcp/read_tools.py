@@ -73,18 +73,23 @@ async def _known_values_check(client: CatalogClient, category: str | None, tag: 
                 f"No product has the category '{category}'; {lead}Known categories: "
                 f"{', '.join(names)}."
             )
-    if tag is not None:
-        tagged = await client.list_products({"tag": tag, "limit": 1})
-        if tagged.get("total", 0) == 0:
-            body = await client.list_products({"limit": 1, "facets": True})
-            common = list((body.get("facets") or {}).get("tag", {}))
-            close = difflib.get_close_matches(tag.casefold(), common, n=CLOSE_VALUES, cutoff=0.5)
-            hint = (
-                f"close tags: {', '.join(close)}" if close else f"common tags: {', '.join(common)}"
-            )
-            raise ToolError(
-                f"No product has the tag '{tag}'; {hint}. Or search_products with the word."
-            )
+    if tag is not None and not await _tag_exists(client, tag):
+        body = await client.list_products({"limit": 1, "facets": True})
+        common = list((body.get("facets") or {}).get("tag", {}))
+        close = difflib.get_close_matches(tag.casefold(), common, n=CLOSE_VALUES, cutoff=0.5)
+        searched = await client.search_products({"q": tag, "limit": 1})
+        spelled = [c["read_as"] for c in searched.get("interpretation", {}).get("corrected", [])]
+        for word in spelled:
+            if word not in close and await _tag_exists(client, word):
+                close.append(word)
+        hint = f"close tags: {', '.join(close)}" if close else f"common tags: {', '.join(common)}"
+        raise ToolError(
+            f"No product has the tag '{tag}'; {hint}. Or search_products with the word."
+        )
+
+
+async def _tag_exists(client: CatalogClient, tag: str) -> bool:
+    return int((await client.list_products({"tag": tag, "limit": 1})).get("total", 0)) > 0
 
 
 async def product_page(
