@@ -32,9 +32,22 @@ def _words(text: str) -> list[str]:
     return "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split()
 
 
+_SUFFIXES = ("ing", "ers", "er", "ed", "es", "s")
+
+
+def _stem(word: str) -> str:
+    """Cut one common English ending, so 'running' and 'runs' both give 'run'."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
 def _has_word(words: list[str], wanted: str) -> bool:
-    # A shared stem is enough: 'headphones' matches 'headphone', 'runner' matches 'running'.
-    stem = wanted[: max(4, len(wanted) - 2)]
+    stem = _stem(wanted)
     return any(word == wanted or word.startswith(stem) for word in words)
 
 
