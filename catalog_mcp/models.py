@@ -66,7 +66,9 @@ def matched_fields(product: dict[str, Any], searched: list[str]) -> str | None:
         field = next((name for name, words in fields.items() if _has_word(words, wanted)), None)
         if field is not None:
             found.setdefault(field, []).append(wanted)
-    return "; ".join(f"{field}: {', '.join(words)}" for field, words in found.items()) or None
+    return (
+        "; ".join(f"{name}: {', '.join(found[name])}" for name in fields if name in found) or None
+    )
 
 
 class ProductSummary(BaseModel):
