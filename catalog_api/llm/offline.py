@@ -5,10 +5,27 @@ from __future__ import annotations
 import json
 
 from catalog_api.llm.base import ProductFacts, Prompt, ProviderError
+from catalog_api.llm.output import MAX_KEYWORD_LENGTH
 
 # Only phrases built from the product's own fields: no "best", "deals" or "gift ideas" that
-# would read like invented marketing. The last ones make up the 5 keywords a bare product needs.
+# would read like invented marketing. The neutral last ones make up the 5 keywords that even a
+# bare product with a one-word, over-long title needs.
 _FALLBACK_KEYWORDS = ("{title} {category}", "{noun} {category}", "{title} price", "{title} specs")
+_NEUTRAL_KEYWORDS = (
+    "{category} products",
+    "product details",
+    "product specifications",
+    "product information",
+    "catalog product",
+)
+
+
+def _fit(phrase: str) -> str:
+    """Cut a phrase at a word boundary to the longest keyword kept, or drop it."""
+    if len(phrase) <= MAX_KEYWORD_LENGTH:
+        return phrase
+    cut = phrase[: MAX_KEYWORD_LENGTH + 1].rsplit(" ", 1)[0]
+    return cut if len(cut) <= MAX_KEYWORD_LENGTH else ""
 
 
 def _sentences(text: str, count: int = 2, limit: int = 400) -> str:
@@ -54,8 +71,11 @@ def offline_copy(facts: ProductFacts) -> dict[str, object]:
             pattern.format(title=title.lower(), category=category, noun=noun)
             for pattern in _FALLBACK_KEYWORDS
         ),
+        *(value.lower() for _, value in facts.attributes[:3]),
+        *(pattern.format(category=category) for pattern in _NEUTRAL_KEYWORDS),
     ]
-    return {"description": description, "keywords": candidates}
+    keywords = [_fit(" ".join(phrase.split())) for phrase in candidates]
+    return {"description": description, "keywords": [k for k in keywords if len(k) >= 2]}
 
 
 class OfflineProvider:
