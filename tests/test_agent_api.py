@@ -66,6 +66,10 @@ async def test_price_filters_need_a_currency_when_the_matches_hold_several(
     kitchen = await client.get("/api/products", params={"sort": "price", "category": "kitchen"})
     assert kitchen.status_code == 200
     assert [p["title"] for p in kitchen.json()["items"]] == ["Kettle"]
+    unknown = await client.get("/api/products", params={"max_price": 1, "currency": "ZZZ"})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "currency"
+    assert "ISO 4217" in unknown.json()["errors"][0]["message"]
     one = await client.get("/api/products/search", params={"q": "boots", "currency": "EUR"})
     assert [p["title"] for p in one.json()["items"]] == ["Euro Boots"]
 

@@ -9,10 +9,11 @@ from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 
 from catalog_api.config import MAX_PAGE_SIZE_LIMIT
+from catalog_api.currencies import MINOR_UNITS
 from catalog_api.deps import SettingsDep
 from catalog_api.models import ProductStatus
 from catalog_api.repositories import ProductFilters
-from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder
+from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder, currency_pattern
 from catalog_api.text import clean_line
 
 
@@ -47,6 +48,8 @@ async def product_filters(
             min_length=3,
             max_length=3,
             pattern="^[A-Za-z]{3}$",
+            # The schema names the known codes; product_filters says so in words when one is not.
+            json_schema_extra={"pattern": currency_pattern()},
             description="Only prices in this ISO 4217 currency. Needed with min_price, max_price "
             "or sort=price when the matching products hold more than one currency.",
         ),
@@ -65,6 +68,16 @@ async def product_filters(
     ] = None,
 ) -> ProductFilters:
     """Collect and normalise the filters the way stored values are normalised."""
+    if currency is not None and currency.upper() not in MINOR_UNITS:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "currency"),
+                    "msg": "must be an ISO 4217 currency code such as USD, EUR or JPY",
+                    "type": "value_error",
+                }
+            ]
+        )
     if min_price is not None and max_price is not None and min_price > max_price:
         raise RequestValidationError(
             [
