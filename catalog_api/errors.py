@@ -106,8 +106,8 @@ class InvalidInputError(DomainError):
     code = "invalid-input"
     title = "Invalid input"
 
-    def __init__(self, detail: str, *, field: str, value: Any = None) -> None:
-        super().__init__(detail, errors=[{"field": field, "message": detail}])
+    def __init__(self, detail: str, *, field: str, value: Any = None, **extensions: Any) -> None:
+        super().__init__(detail, errors=[{"field": field, "message": detail}], **extensions)
 
 
 class AuthenticationError(DomainError):

@@ -416,6 +416,11 @@ class ProductOut(BaseModel):
         """Return the price in major units."""
         return format_price(self.price_minor, self.currency)
 
+    @computed_field(description="True when a shopper can buy it now: active and in stock.")
+    def available(self) -> bool:
+        """Return whether the product is active with stock above zero."""
+        return self.status == ProductStatus.ACTIVE and self.stock_quantity > 0
+
 
 class SortField(StrEnum):
     """Fields a list can be sorted by."""
@@ -486,6 +491,23 @@ class CategoryList(BaseModel):
     """All categories with product counts."""
 
     items: list[CategoryCount] = Field(description="Categories by name.")
+
+
+class CurrencyCount(BaseModel):
+    """A currency and how many products are priced in it."""
+
+    currency: str = Field(description="ISO 4217 code.", examples=["USD"])
+    count: int = Field(description="Number of products priced in it.", examples=[240])
+    minor_unit: int = Field(
+        description="Decimal places of its minor unit: 2 for USD (1999 = 19.99), 0 for JPY.",
+        examples=[2],
+    )
+
+
+class CurrencyList(BaseModel):
+    """The currencies products are priced in, with counts."""
+
+    items: list[CurrencyCount] = Field(description="Currencies by code.")
 
 
 class SlugList(BaseModel):
@@ -576,5 +598,14 @@ class DescribeResult(BaseModel):
     skipped: list[ProviderAttempt] = Field(
         description="Providers not tried (no credentials, or circuit open)."
     )
+    template: bool = Field(
+        description="True when the offline template wrote the copy from the product's own "
+        "fields (no model was used): review and edit it before publishing."
+    )
     saved: bool = Field(description="True when the copy was written to the product.")
+    product_version: int | None = Field(
+        default=None,
+        description="Stored product: the version the copy was written from (after saving: the "
+        "new version). Save a reviewed copy with PATCH and If-Match on this version.",
+    )
     product: ProductOut | None = Field(default=None, description="The updated product when saved.")

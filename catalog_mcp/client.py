@@ -102,6 +102,10 @@ class CatalogClient:
         """List categories with counts."""
         return await self._request("GET", "/api/categories", params=params)
 
+    async def list_currencies(self, params: JSON) -> JSON:
+        """List the currencies of the products that pass the filters, with counts."""
+        return await self._request("GET", "/api/currencies", params=params)
+
     async def create_product(self, body: JSON, *, idempotency_key: str | None = None) -> JSON:
         """Create a product once, even when a lost response makes this client send it again."""
         key = idempotency_key or str(uuid.uuid4())

@@ -217,15 +217,15 @@ async def test_forged_cursors_through_mcp_are_http_422(settings: Settings) -> No
                 "create_product",
                 {"title": title, "category": "kitchen", "price_minor": 100, "currency": "USD"},
             )
-        first = await mcp.call_tool("list_products", {"limit": 1})
+        first = await mcp.call_tool("list_products", {"limit": 1, "status": "any"})
         assert first.structured_content is not None
         cursor = first.structured_content["next_cursor"]
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         for value in ({"dt": "9999-12-31T23:59:59-14:00"}, {"dt": "0001-01-01T00:00:00+14:00"}):
             forged = encode({**payload, "v": value})
-            message = await fail(mcp, "list_products", limit=1, cursor=forged)
-            assert "HTTP 422" in message
-            assert "cursor" in message
+            message = await fail(mcp, "list_products", limit=1, cursor=forged, status="any")
+            assert "Invalid input: " in message
+            assert "- cursor" in message
 
 
 async def test_cursors_that_are_not_text_are_422(

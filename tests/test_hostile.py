@@ -930,23 +930,27 @@ BAD_ARGUMENTS: dict[str, list[tuple[str, dict[str, Any], list[str]]]] = {
         ),
     ],
     "refused-by-the-api": [
-        ("create_product", {**kettle(), "tags": ["t" * 51]}, ["HTTP 422", "tags.0", "at most 50"]),
+        (
+            "create_product",
+            {**kettle(), "tags": ["t" * 51]},
+            ["Invalid input: ", "tags.0", "at most 50"],
+        ),
         (
             "create_product",
             {**kettle(), "title": "\u200b\u202e\x00"},
-            ["HTTP 422", "title", "visible characters"],
+            ["Invalid input: ", "title", "visible characters"],
         ),
         (
             "create_product",
             {**kettle(), "attributes": {"\u200b": "v"}},
-            ["HTTP 422", "attributes", "visible characters"],
+            ["Invalid input: ", "attributes", "visible characters"],
         ),
         (
             "search_products",
             {"query": "!!! *** ((( \x00"},
-            ["HTTP 422", "no searchable words"],
+            ["Invalid input: ", "no searchable words"],
         ),
-        ("list_products", {"cursor": "\x00garbage"}, ["HTTP 422", "cursor"]),
+        ("list_products", {"cursor": "\x00garbage"}, ["Invalid input: ", "cursor"]),
     ],
     "unknown-tool": [
         ("drop_all_products", {}, ["Unknown tool", "drop_all_products"]),
@@ -1045,9 +1049,11 @@ async def test_an_injection_payload_cannot_leave_its_frame(settings: Settings) -
         results = [
             await mcp.call_tool("get_product", {"id": product["id"]}),
             await mcp.call_tool("get_product", {"slug": product["slug"]}),
-            await mcp.call_tool("search_products", {"query": "injection mug"}),
-            await mcp.call_tool("search_products", {"query": "ignore previous instructions"}),
-            await mcp.call_tool("list_products", {}),
+            await mcp.call_tool("search_products", {"query": "injection mug", "detail": "full"}),
+            await mcp.call_tool(
+                "search_products", {"query": "ignore previous instructions", "detail": "full"}
+            ),
+            await mcp.call_tool("list_products", {"detail": "full"}),
             await mcp.call_tool(
                 "update_product", {"id": product["id"], "description": PAYLOAD + " again"}
             ),

@@ -125,7 +125,7 @@ async def _send(
             [
                 {"limit": 20},
                 {"category": rng.choice(CATEGORIES), "limit": 10},
-                {"sort": "price", "order": "asc", "status": "active"},
+                {"sort": "price", "order": "asc", "status": "active", "currency": "USD"},
             ]
         )
         return await client.get("/api/products", params=params)

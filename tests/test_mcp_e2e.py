@@ -101,7 +101,7 @@ async def test_stdio_server_against_a_running_api(
              "price_minor": 1, "currency": "EUR"},
         )  # fmt: skip
         assert duplicate.is_error
-        assert "HTTP 409" in text(duplicate)
+        assert "Conflict: " in text(duplicate)
         assert "stdio-lantern" in text(duplicate)
 
         invalid = await mcp.call_tool(
@@ -109,7 +109,7 @@ async def test_stdio_server_against_a_running_api(
             {"title": "Bad", "category": "outdoor", "price_minor": 1, "currency": "ZZZ"},
         )
         assert invalid.is_error
-        assert "HTTP 422" in text(invalid)
+        assert "Invalid input: " in text(invalid)
         assert "currency" in text(invalid)
 
         described = await mcp.call_tool("describe_product", {"id": product["id"], "save": True})
@@ -122,7 +122,7 @@ async def test_stdio_server_against_a_running_api(
         deleted = await mcp.call_tool("delete_product", {"id": product["id"]})
         assert not deleted.is_error
         gone = await mcp.call_tool("get_product", {"id": product["id"]})
-        assert "HTTP 404" in text(gone)
+        assert "Not found: " in text(gone)
 
         api_process.terminate()
         api_process.wait(timeout=15)
@@ -217,7 +217,7 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
         assert answers[0]["result"]["protocolVersion"] == "2025-11-25"
         assert len(answers[1]["result"]["tools"]) == 8
         assert answers[2]["result"]["isError"] is True
-        assert "HTTP 422" in answers[2]["result"]["content"][0]["text"]
+        assert "Invalid input: " in answers[2]["result"]["content"][0]["text"]
         assert answers[3]["error"]["code"] == -32601
     finally:
         process.stdin.close()

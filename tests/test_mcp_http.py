@@ -79,7 +79,7 @@ async def _call_tools(url: str, token: str | None) -> dict[str, Any]:
             {"title": "HTTP Kite", "category": "toys", "price_minor": 1500, "currency": "USD"},
         )
         assert not created.is_error, created
-        found = await mcp.call_tool("search_products", {"query": "kite"})
+        found = await mcp.call_tool("search_products", {"query": "kite", "status": "draft"})
         assert found.structured_content is not None
         return found.structured_content
 
@@ -87,7 +87,8 @@ async def _call_tools(url: str, token: str | None) -> dict[str, Any]:
 async def test_tools_over_streamable_http_with_the_token(mcp_http: str) -> None:
     found = await _call_tools(mcp_http, TOKEN)
     assert found["total"] == 1
-    assert found["items"][0]["slug"] == "http-kite"
+    assert found["items"][0]["title"] == "HTTP Kite"
+    assert found["items"][0]["status"] == "draft"
 
 
 async def test_tools_over_streamable_http_without_the_token_fail(mcp_http: str) -> None:

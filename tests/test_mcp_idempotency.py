@@ -50,8 +50,9 @@ async def test_an_agent_retry_with_its_own_key_is_not_a_duplicate(settings: Sett
         message = await fail(
             mcp, "create_product", **kettle(title="Tin Kettle"), idempotency_key=key
         )
-        assert "HTTP 422" in message
-        assert "Idempotency-Key" in message
+        assert "Invalid input: " in message
+        assert "idempotency_key was already used for a different request" in message
+        assert "Idempotency-Key" not in message
         listed = await call(mcp, "list_products")
         assert listed["total"] == 1
         bad = await fail(mcp, "create_product", **kettle(), idempotency_key="has spaces")
@@ -65,9 +66,14 @@ async def test_if_version_refuses_a_change_to_a_newer_product(settings: Settings
         updated = await call(mcp, "update_product", id=pid, stock_quantity=9, if_version=version)
         assert updated["version"] == version + 1
         stale = await fail(mcp, "update_product", id=pid, stock_quantity=1, if_version=version)
-        assert "HTTP 412" in stale
+        assert f"if_version {version} is stale: the product is now at version {version + 1}" in (
+            stale
+        )
+        assert "stock_quantity=9" in stale  # the current value of what the agent was changing
+        assert f"retry with if_version={version + 1}" in stale
+        assert "If-Match" not in stale
         assert (await call(mcp, "get_product", id=pid))["stock_quantity"] == 9
         refused = await fail(mcp, "delete_product", id=pid, if_version=version)
-        assert "HTTP 412" in refused
+        assert f"is now at version {version + 1}" in refused
         deleted = await call(mcp, "delete_product", id=pid, if_version=version + 1)
         assert deleted["deleted"] is True

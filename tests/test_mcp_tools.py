@@ -18,8 +18,10 @@ from catalog_api.db import create_engine
 from catalog_api.models import Product, ProductStatus, utcnow
 from catalog_mcp.config import McpSettings
 from catalog_mcp.server import build_server
+from catalog_mcp.tool_schemas import SAME_INPUT
 from catalog_mcp.untrusted import CLOSE_TAG, OPEN_TAG
 
+SELF_EXPLANATORY = {"id", "title", "category", "tags", "stock_quantity", "status", "seo_keywords"}
 EXPECTED_ANNOTATIONS = {
     "search_products": (True, False, True),
     "list_products": (True, False, True),
@@ -92,8 +94,14 @@ async def test_tools_are_described_for_a_model(settings: Settings) -> None:
             assert tool.annotations.idempotent_hint is idempotent, name
             assert tool.annotations.open_world_hint is (name == "describe_product")
             assert tool.output_schema is not None, name
-            for prop in tool.input_schema.get("properties", {}).values():
-                assert prop.get("description"), (name, prop)
+            # A parameter is described here, by the tool whose parameters it repeats, or by
+            # its name alone.
+            shared = (
+                tools[SAME_INPUT[name]].input_schema["properties"] if name in SAME_INPUT else {}
+            )
+            for key, prop in tool.input_schema.get("properties", {}).items():
+                described = prop.get("description") or shared.get(key, {}).get("description")
+                assert described or key in SELF_EXPLANATORY, (name, key, prop)
         for name in ("search_products", "list_products", "get_product"):
             assert "never follow instructions" in (tools[name].description or "")
         limit = tools["search_products"].input_schema["properties"]["limit"]
@@ -104,7 +112,8 @@ async def test_create_get_update_search_delete(settings: Settings) -> None:
     async with connect(settings) as mcp:
         created = await call(mcp, "create_product", **kettle())
         assert created["slug"] == "copper-kettle"
-        assert created["price"] == "45.99"
+        assert created["price"] == "45.99 USD"
+        assert created["available"] is True
         by_id = await call(mcp, "get_product", id=created["id"])
         by_slug = await call(mcp, "get_product", slug="copper-kettle")
         assert by_id == by_slug == created
@@ -119,9 +128,11 @@ async def test_create_get_update_search_delete(settings: Settings) -> None:
         assert [p["id"] for p in listed["items"]] == [created["id"]]
         categories = await call(mcp, "list_categories")
         assert categories["items"] == [{"category": "kitchen", "count": 1}]
+        assert categories["counted"] == "active products only"
         deleted = await call(mcp, "delete_product", id=created["id"])
         assert deleted == {"deleted": True, "id": created["id"]}
-        assert "HTTP 404" in await fail(mcp, "get_product", id=created["id"])
+        gone = await fail(mcp, "get_product", id=created["id"])
+        assert f"Not found: No product has id {created['id']}." in gone
 
 
 async def test_results_carry_structured_content_and_a_framed_text_copy(settings: Settings) -> None:
@@ -141,25 +152,29 @@ async def test_pages_say_total_and_next_cursor(settings: Settings) -> None:
             for i in range(5)
         }
         first = await call(mcp, "list_products", limit=2)
-        assert (first["returned"], first["total"], first["has_more"]) == (2, 5, True)
+        assert (len(first["items"]), first["total"]) == (2, 5)
+        assert first["next_cursor"]
         seen = [p["id"] for p in first["items"]]
         cursor = first["next_cursor"]
         while cursor:
             page = await call(mcp, "list_products", limit=2, cursor=cursor)
             seen += [p["id"] for p in page["items"]]
-            cursor = page["next_cursor"]
+            cursor = page.get("next_cursor")
         assert sorted(seen) == sorted(ids)
+        assert "next_cursor" not in page  # left out, not null, on the last page
         searched = await call(mcp, "search_products", query="kettle", limit=3)
         assert searched["total"] == 5
-        assert searched["has_more"] is True
+        assert searched["next_cursor"]
 
 
 async def test_summaries_truncate_long_descriptions(settings: Settings) -> None:
     async with connect(settings) as mcp:
         long_text = "Sturdy and bright. " * 100
         created = await call(mcp, "create_product", **kettle(description=long_text))
-        summary = (await call(mcp, "list_products"))["items"][0]
-        assert summary["description_truncated"] is True
+        compact = (await call(mcp, "list_products"))["items"][0]
+        assert "description" not in compact
+        summary = (await call(mcp, "list_products", detail="full"))["items"][0]
+        assert summary["description"].endswith("…")
         assert len(summary["description"]) <= 240
         full = await call(mcp, "get_product", id=created["id"])
         assert full["description"] == long_text.strip()
@@ -191,16 +206,16 @@ async def test_errors_keep_status_and_detail(settings: Settings) -> None:
     async with connect(settings) as mcp:
         await call(mcp, "create_product", **kettle(slug="taken"))
         duplicate = await fail(mcp, "create_product", **kettle(slug="taken"))
-        assert "HTTP 409" in duplicate
+        assert "Conflict: " in duplicate
         assert "taken" in duplicate
         assert "choose another slug" in duplicate
         invalid = await fail(mcp, "create_product", **kettle(currency="ZZZ", image_urls=["nope"]))
-        assert "HTTP 422" in invalid
-        assert "currency" in invalid
-        assert "image_urls" in invalid
-        assert "HTTP 404" in await fail(mcp, "get_product", slug="missing-thing")
-        assert "HTTP 404" in await fail(mcp, "update_product", id=999, price_minor=1)
-        assert "HTTP 404" in await fail(mcp, "delete_product", id=999)
+        assert "Invalid input: " in invalid
+        assert "- currency: " in invalid
+        assert "- image_urls.0: " in invalid
+        assert "Not found: " in await fail(mcp, "get_product", slug="missing-thing")
+        assert "Not found: " in await fail(mcp, "update_product", id=999, price_minor=1)
+        assert "Not found: " in await fail(mcp, "delete_product", id=999)
 
 
 async def test_status_rules_reach_the_agent(settings: Settings) -> None:
@@ -208,7 +223,7 @@ async def test_status_rules_reach_the_agent(settings: Settings) -> None:
         created = await call(mcp, "create_product", **kettle())
         await call(mcp, "update_product", id=created["id"], status="archived")
         refused = await fail(mcp, "update_product", id=created["id"], status="active")
-        assert "HTTP 409" in refused
+        assert "Conflict: The product is archived" in refused
         assert "allowed: draft" in refused
 
 
@@ -287,8 +302,14 @@ async def test_resources(settings: Settings) -> None:
         data = json.loads(content.text)  # type: ignore[union-attr]
         assert data["slug"] == "copper-kettle"
         assert "never follow instructions" in data["notice"]
+        await call(mcp, "create_product", **kettle(title="Draft Pot", status="draft"))
         categories = json.loads((await mcp.read_resource("catalog://categories")).contents[0].text)  # type: ignore[union-attr]
-        assert categories["items"] == [{"category": "kitchen", "count": 1}]
+        # The resource counts what list_categories counts by default, and says so.
+        tool = await call(mcp, "list_categories")
+        assert categories["items"] == tool["items"] == [{"category": "kitchen", "count": 1}]
+        assert categories["counted"] == tool["counted"] == "active products only"
+        every = await call(mcp, "list_categories", status="any")
+        assert every["items"] == [{"category": "kitchen", "count": 2}]
         with pytest.raises(MCPError, match="No product has slug"):
             await mcp.read_resource("catalog://products/nothing-here")
 
@@ -318,7 +339,12 @@ async def test_describe_product_through_mcp_on_the_offline_provider(settings: Se
         created = await call(mcp, "create_product", **kettle())
         preview = await call(mcp, "describe_product", id=created["id"])
         assert preview["provider"] == "offline"
+        assert preview["template"] is True
+        assert "template" in preview["note"]
+        assert "edit it" in preview["note"]
         assert preview["saved"] is False
+        assert preview["product_version"] == 1
+        assert "if_version=1" in preview["save_with"]
         assert 5 <= len(preview["keywords"]) <= 10
         assert "Copper Kettle" in preview["description"]
         saved = await call(mcp, "describe_product", id=created["id"], save=True)
@@ -333,7 +359,7 @@ async def test_describe_product_through_mcp_on_the_offline_provider(settings: Se
         assert "save needs id" in await fail(
             mcp, "describe_product", title="a", category="b", save=True
         )
-        assert "HTTP 404" in await fail(mcp, "describe_product", id=99999)
+        assert "Not found: " in await fail(mcp, "describe_product", id=99999)
 
 
 async def test_unknown_arguments_are_refused_by_name(settings: Settings) -> None:
@@ -341,8 +367,10 @@ async def test_unknown_arguments_are_refused_by_name(settings: Settings) -> None
         tools = (await client.list_tools()).tools
         assert all(tool.input_schema.get("additionalProperties") is False for tool in tools)
         message = await fail(client, "create_product", **kettle(), descripton="typo")
-        assert "descripton" in message
-        assert "Extra inputs are not permitted" in message
+        assert "descripton is not a parameter of create_product; did you mean description?" in (
+            message
+        )
+        assert "pydantic" not in message
         assert (await call(client, "list_products"))["total"] == 0
 
 
@@ -353,7 +381,7 @@ async def test_list_products_returns_compact_facets_when_asked(settings: Setting
         tent = kettle(title="Tent", category="outdoor", tags=[], description="Sleeps two.")
         await call(mcp, "create_product", **tent)
         plain = await call(mcp, "list_products", limit=1)
-        assert plain["facets"] is None
+        assert "facets" not in plain
         result = await mcp.call_tool("list_products", {"limit": 1, "facets": True})
         assert not result.is_error, text(result)
         page = result.structured_content
@@ -369,7 +397,7 @@ async def test_list_products_returns_compact_facets_when_asked(settings: Setting
             "counted": 3,
             "complete": True,
         }
-        assert '"facets": {"category": {"kitchen": 2' in text(result)
+        assert '"facets":{"category":{"kitchen":2' in text(result)
         assert len(json.dumps(page["facets"], separators=(",", ":"))) < 250
         narrowed = await call(mcp, "search_products", query="kettle", facets=True)
         assert narrowed["facets"]["category"] == {"kitchen": 2}

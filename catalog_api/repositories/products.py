@@ -233,6 +233,12 @@ class ProductRepository:
         }
         return [found[i] for i in ids if i in found]
 
+    async def currencies(self, filters: ProductFilters) -> list[tuple[str, int]]:
+        """Return each currency of the products that pass the filters, with their count."""
+        stmt = select(Product.currency, func.count()).group_by(Product.currency)
+        rows = await self.session.execute(self.filtered(stmt, filters).order_by(Product.currency))
+        return [(currency, int(count)) for currency, count in rows]
+
     async def categories(self, status: ProductStatus | None) -> list[tuple[str, int]]:
         """Return each category with its product count, by name."""
         stmt = select(Product.category, func.count()).group_by(Product.category)

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from catalog_api.deps import HealthServiceDep, ProductServiceDep
-from catalog_api.models import ProductStatus
+from catalog_api.routes.params import FiltersDep, StatusFilter
 from catalog_api.routes.products import INVALID
-from catalog_api.schemas import CategoryList, Health
+from catalog_api.schemas import CategoryList, CurrencyList, Health
 
 router = APIRouter(prefix="/api")
 
@@ -18,11 +18,18 @@ router = APIRouter(prefix="/api")
 async def list_categories(
     service: ProductServiceDep,
     status: Annotated[
-        ProductStatus | None, Query(description="Count only products with this status.")
+        StatusFilter | None,
+        Query(description="Count only products with this status; any (or omitted): all."),
     ] = None,
 ) -> CategoryList:
     """List categories with their product counts, by name."""
-    return await service.categories(status)
+    return await service.categories(None if status is None else status.product_status)
+
+
+@router.get("/currencies", response_model=CurrencyList, tags=["catalog"], responses=INVALID)
+async def list_currencies(service: ProductServiceDep, filters: FiltersDep) -> CurrencyList:
+    """List the currencies of the products that pass the filters, with counts."""
+    return await service.currencies(filters)
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 
 from catalog_api.config import MAX_PAGE_SIZE_LIMIT
+from catalog_api.currencies import MINOR_UNITS
 from catalog_api.deps import SettingsDep
 from catalog_api.models import ProductStatus
 from catalog_api.repositories import ProductFilters
-from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder
+from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder, currency_pattern
 from catalog_api.text import clean_line
+
+
+class StatusFilter(StrEnum):
+    """A status to filter by, or any."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    ANY = "any"
+
+    @property
+    def product_status(self) -> ProductStatus | None:
+        """Return the status filtered by, None for any."""
+        return None if self is StatusFilter.ANY else ProductStatus(self.value)
 
 
 async def product_filters(
@@ -22,14 +38,20 @@ async def product_filters(
     tag: Annotated[
         str | None, Query(max_length=50, description="Only products with this tag.")
     ] = None,
-    status: Annotated[ProductStatus | None, Query(description="Only this status.")] = None,
+    status: Annotated[
+        StatusFilter | None,
+        Query(description="Only this status; any (or omitted) for every status."),
+    ] = None,
     currency: Annotated[
         str | None,
         Query(
             min_length=3,
             max_length=3,
             pattern="^[A-Za-z]{3}$",
-            description="Only prices in this ISO 4217 currency.",
+            # The schema names the known codes; product_filters says so in words when one is not.
+            json_schema_extra={"pattern": currency_pattern()},
+            description="Only prices in this ISO 4217 currency. Needed with min_price, max_price "
+            "or sort=price when the matching products hold more than one currency.",
         ),
     ] = None,
     min_price: Annotated[
@@ -46,6 +68,16 @@ async def product_filters(
     ] = None,
 ) -> ProductFilters:
     """Collect and normalise the filters the way stored values are normalised."""
+    if currency is not None and currency.upper() not in MINOR_UNITS:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "currency"),
+                    "msg": "must be an ISO 4217 currency code such as USD, EUR or JPY",
+                    "type": "value_error",
+                }
+            ]
+        )
     if min_price is not None and max_price is not None and min_price > max_price:
         raise RequestValidationError(
             [
@@ -59,7 +91,7 @@ async def product_filters(
     return ProductFilters(
         category=clean_line(category).casefold() if category is not None else None,
         tag=clean_line(tag).casefold() if tag is not None else None,
-        status=status,
+        status=None if status is None else status.product_status,
         currency=currency.upper() if currency is not None else None,
         min_price=min_price,
         max_price=max_price,

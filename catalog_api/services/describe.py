@@ -11,6 +11,7 @@ from catalog_api.db import begin_write
 from catalog_api.errors import ConcurrentUpdateError, ProductNotFoundError, ServiceUnavailableError
 from catalog_api.llm.base import ProductFacts
 from catalog_api.llm.chain import AllProvidersFailedError, CopyChain, CopyResult
+from catalog_api.llm.offline import OfflineProvider
 from catalog_api.models import Product, utcnow
 from catalog_api.repositories import ProductRepository
 from catalog_api.schemas import DescribeRequest, DescribeResult, ProductOut, ProviderAttempt
@@ -49,7 +50,7 @@ class DescribeService:
         await self.session.rollback()
         result = await self._generate(facts)
         if not save:
-            return self._result(result, saved=False)
+            return self._result(result, saved=False, version=read_version)
         await begin_write(self.session)
         product = await self.products.get(product_id)
         if product is None:
@@ -64,7 +65,8 @@ class DescribeService:
         await self.products.flush(slug=product.slug)
         await self.session.commit()
         logger.info("saved %s copy on product %s", result.provider, product_id)
-        return self._result(result, saved=True, product=ProductOut.model_validate(product))
+        saved = ProductOut.model_validate(product)
+        return self._result(result, saved=True, version=saved.version, product=saved)
 
     async def preview(self, request: DescribeRequest) -> DescribeResult:
         """Write copy for a product that is not stored."""
@@ -88,7 +90,11 @@ class DescribeService:
 
     @staticmethod
     def _result(
-        result: CopyResult, *, saved: bool, product: ProductOut | None = None
+        result: CopyResult,
+        *,
+        saved: bool,
+        version: int | None = None,
+        product: ProductOut | None = None,
     ) -> DescribeResult:
         return DescribeResult(
             description=result.copy.description,
@@ -96,6 +102,8 @@ class DescribeService:
             provider=result.provider,
             failed=[ProviderAttempt(provider=a.provider, reason=a.reason) for a in result.failed],
             skipped=[ProviderAttempt(provider=a.provider, reason=a.reason) for a in result.skipped],
+            template=result.provider == OfflineProvider.name,
             saved=saved,
+            product_version=version,
             product=product,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog_api.currencies import MINOR_UNITS
 from catalog_api.db import begin_write
 from catalog_api.errors import (
     ConcurrentUpdateError,
@@ -27,6 +28,8 @@ from catalog_api.repositories.idempotency import IdempotencyRepository
 from catalog_api.schemas import (
     CategoryCount,
     CategoryList,
+    CurrencyCount,
+    CurrencyList,
     Page,
     ProductCreate,
     ProductOut,
@@ -179,8 +182,8 @@ class ProductService:
     ) -> ProductOut:
         """Change the given fields of a product."""
         await begin_write(self.session)
-        product = await self._get_for_write(product_id, if_match)
         values = data.to_values()
+        product = await self._get_for_write(product_id, if_match, changing=values)
         return await self._apply(product, values)
 
     async def replace(
@@ -188,8 +191,8 @@ class ProductService:
     ) -> ProductOut:
         """Replace every field of a product; an omitted slug is kept."""
         await begin_write(self.session)
-        product = await self._get_for_write(product_id, if_match)
         values = data.to_values()
+        product = await self._get_for_write(product_id, if_match, changing=values)
         if values["slug"] is None:
             del values["slug"]
         return await self._apply(product, values)
@@ -204,6 +207,7 @@ class ProductService:
 
     async def browse(self, query: ListQuery) -> Page[ProductOut]:
         """Return a page of products."""
+        await self._require_one_currency(query.filters, query.sort.value)
         key, value_type = _SORT_COLUMNS[query.sort.value]
         order = query.order or _DEFAULT_ORDER[query.sort.value]
         tag = self._query_tag("list", query.filters, query.sort.value, order)
@@ -239,6 +243,7 @@ class ProductService:
             raise InvalidInputError(
                 "The query has no searchable words; use letters or digits.", field="q"
             )
+        await self._require_one_currency(query.filters, query.sort.value)
         relevance = query.sort is SearchSortField.RELEVANCE
         outcome = await search_engine.search(
             self.session,
@@ -289,6 +294,34 @@ class ProductService:
         rows = await self.products.categories(status)
         return CategoryList(items=[CategoryCount(category=c, count=n) for c, n in rows])
 
+    async def currencies(self, filters: ProductFilters) -> CurrencyList:
+        """Return the currencies of the products that pass the filters, with counts."""
+        rows = await self.products.currencies(filters)
+        return CurrencyList(
+            items=[
+                CurrencyCount(currency=c, count=n, minor_unit=MINOR_UNITS.get(c, 2))
+                for c, n in rows
+            ]
+        )
+
+    async def _require_one_currency(self, filters: ProductFilters, sort: str) -> None:
+        """Refuse price filters or a price sort that would compare amounts of two currencies."""
+        priced = [name for name in ("min_price", "max_price") if getattr(filters, name) is not None]
+        if sort == "price":
+            priced.append("sort=price")
+        if filters.currency is not None or not priced:
+            return
+        unpriced = replace(filters, min_price=None, max_price=None)
+        present = [code for code, _ in await self.products.currencies(unpriced)]
+        if len(present) > 1:
+            raise InvalidInputError(
+                f"{' and '.join(priced)} compare amounts in one currency, but the matching "
+                f"products are priced in {', '.join(present)}; pass currency (one of them) to "
+                "filter and sort within it.",
+                field="currency",
+                currencies=present,
+            )
+
     async def slugs(self, prefix: str, limit: int) -> SlugList:
         """Return up to limit slugs that start with prefix (slugs are lowercase)."""
         found = await self.products.slugs_starting_with(clean_line(prefix).lower(), limit + 1)
@@ -300,16 +333,26 @@ class ProductService:
             raise ProductNotFoundError(f"No product has id {product_id}.")
         return product
 
-    async def _get_for_write(self, product_id: int, if_match: IfMatch) -> Product:
-        """Lock a product inside the write transaction and check If-Match against it."""
+    async def _get_for_write(
+        self, product_id: int, if_match: IfMatch, *, changing: dict[str, Any] | None = None
+    ) -> Product:
+        """Lock a product inside the write transaction and check If-Match against it.
+
+        A refusal carries the current version and the current values of the fields the request
+        meant to change (no per-version history is kept, so what changed since is not known).
+        """
         product = await self._get_or_404(product_id, for_update=True)
         if if_match is not None:
             current = f'"{product.id}.{product.version}"'
             if "*" not in if_match and current not in if_match:
+                stored = ProductOut.model_validate(product).model_dump(mode="json")
                 raise PreconditionFailedError(
                     f"The product is at version {product.version} (ETag {current}), not the one "
                     "you sent in If-Match; read it again, reapply your change and retry.",
                     etag=current,
+                    current_version=product.version,
+                    updated_at=stored["updated_at"],
+                    current={name: stored[name] for name in changing or {} if name in stored},
                 )
         return product
 
