@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from catalog_api.housekeeping import purge_expired_keys_forever
 from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
+from catalog_api.planner import refresh_in_background
 from catalog_api.ratelimit import RateLimiter
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
@@ -49,6 +51,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             per_minute=settings.write_rate_per_minute, burst=settings.write_burst
         )
         VOCABULARIES.warm(engine)
+        statistics = asyncio.create_task(
+            refresh_in_background(engine), context=contextvars.Context()
+        )
         purge = asyncio.create_task(
             purge_expired_keys_forever(app.state.session_factory, settings.idempotency_ttl_seconds)
         )
@@ -56,9 +61,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            purge.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purge
+            for task in (purge, statistics):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             reader.close()
             await copy_chain.aclose()
     finally:

@@ -18,6 +18,7 @@ from catalog_api.db import create_engine, create_session_factory
 from catalog_api.import_command import add_import_arguments, run_import
 from catalog_api.importer import Importer, ImportReport, parse_jsonl
 from catalog_api.migrate import SchemaOutOfDateError, current_revision, prepare_schema, upgrade
+from catalog_api.planner import refresh_statistics
 from catalog_api.preflight import (
     check_database,
     check_port,
@@ -46,6 +47,7 @@ async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Asyn
         except SchemaOutOfDateError as error:
             raise SystemExit(str(error)) from error
         yield create_session_factory(engine)
+        await refresh_statistics(engine)  # after an import or seed changed the row count
     finally:
         await engine.dispose()
 

@@ -497,7 +497,9 @@ class CurrencyCount(BaseModel):
     """A currency and how many products are priced in it."""
 
     currency: str = Field(description="ISO 4217 code.", examples=["USD"])
-    count: int = Field(description="Number of products priced in it.", examples=[240])
+    count: int | None = Field(
+        description="Number of products priced in it; null when counts=false.", examples=[240]
+    )
     minor_unit: int = Field(
         description="Decimal places of its minor unit: 2 for USD (1999 = 19.99), 0 for JPY.",
         examples=[2],

@@ -33,7 +33,7 @@ def to_minor(name: str, amount: Decimal, currency: str, minor_unit: int) -> int:
 
 
 def _listing(currencies: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{c['currency']} ({c['count']})" for c in currencies)
+    return ", ".join(str(c["currency"]) for c in currencies)
 
 
 async def price_range(
@@ -55,17 +55,19 @@ async def price_range(
         return PriceRange(code, None, None)
     if min_price is not None and max_price is not None and min_price > max_price:
         raise ToolError(f"min_price {min_price} is above max_price {max_price}.")
-    present = (await client.list_currencies(filters)).get("items", [])
+    # Codes only: counting them would read every matching product (seconds at 1M).
+    present = (await client.list_currencies({**filters, "counts": "false"})).get("items", [])
     bounds = (("min_price", min_price), ("max_price", max_price))
     wanted = [name for name, value in bounds if value is not None]
     asked = [*wanted, *(["sort='price'"] if price_sort else [])]
     if code is None:
         if len(present) > 1:
-            commonest = max(present, key=lambda c: int(c["count"]))["currency"]
+            codes = [str(c["currency"]) for c in present]
+            example = "USD" if "USD" in codes else codes[0]
             raise ToolError(
                 f"{' and '.join(asked)} {'needs' if len(asked) == 1 else 'need'} currency: the "
                 f"matching products are priced in {_listing(present)}, and amounts in different "
-                f"currencies do not compare. Pass currency, e.g. currency='{commonest}', with "
+                f"currencies do not compare. Pass currency, e.g. currency='{example}', with "
                 "prices in its major units (max_price=150 means 150.00)."
             )
         if not present:

@@ -93,6 +93,13 @@ async def test_currencies_lists_what_the_filters_leave(client: httpx.AsyncClient
     ]
     drafts = (await client.get("/api/currencies", params={"status": "draft"})).json()
     assert drafts["items"] == [{"currency": "USD", "count": 1, "minor_unit": 2}]
+    codes = await client.get("/api/currencies", params={"counts": "false", "status": "active"})
+    assert codes.json()["items"] == [
+        {"currency": "JPY", "count": None, "minor_unit": 0},
+        {"currency": "USD", "count": None, "minor_unit": 2},
+    ]
+    none = await client.get("/api/currencies", params={"counts": "false", "category": "nothing"})
+    assert none.json()["items"] == []
 
 
 async def test_a_stale_if_match_says_the_current_version_and_values(

@@ -233,6 +233,22 @@ class ProductRepository:
         }
         return [found[i] for i in ids if i in found]
 
+    async def currencies_present(self, filters: ProductFilters, limit: int = 200) -> list[str]:
+        """Return the currencies of the products that pass the filters, walking the currency index.
+
+        One probe per currency found (the next code above the last), not a read of every row.
+        """
+        found: list[str] = []
+        while len(found) < limit:
+            stmt = select(func.min(Product.currency))
+            if found:
+                stmt = stmt.where(Product.currency > found[-1])
+            code = await self.session.scalar(self.filtered(stmt, filters))
+            if code is None:
+                break
+            found.append(str(code))
+        return found
+
     async def currencies(self, filters: ProductFilters) -> list[tuple[str, int]]:
         """Return each currency of the products that pass the filters, with their count."""
         stmt = select(Product.currency, func.count()).group_by(Product.currency)

@@ -27,9 +27,19 @@ async def list_categories(
 
 
 @router.get("/currencies", response_model=CurrencyList, tags=["catalog"], responses=INVALID)
-async def list_currencies(service: ProductServiceDep, filters: FiltersDep) -> CurrencyList:
+async def list_currencies(
+    service: ProductServiceDep,
+    filters: FiltersDep,
+    counts: Annotated[
+        bool,
+        Query(
+            description="Count the products of each currency (reads every match); false: "
+            "the codes alone, from the index."
+        ),
+    ] = True,
+) -> CurrencyList:
     """List the currencies of the products that pass the filters, with counts."""
-    return await service.currencies(filters)
+    return await service.currencies(filters, counts=counts)
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])

@@ -294,8 +294,19 @@ class ProductService:
         rows = await self.products.categories(status)
         return CategoryList(items=[CategoryCount(category=c, count=n) for c, n in rows])
 
-    async def currencies(self, filters: ProductFilters) -> CurrencyList:
-        """Return the currencies of the products that pass the filters, with counts."""
+    async def currencies(self, filters: ProductFilters, *, counts: bool = True) -> CurrencyList:
+        """Return the currencies of the products that pass the filters, with counts if asked.
+
+        Counting reads every product that passes the filters; the codes alone are index probes.
+        """
+        if not counts:
+            codes = await self.products.currencies_present(filters)
+            return CurrencyList(
+                items=[
+                    CurrencyCount(currency=c, count=None, minor_unit=MINOR_UNITS.get(c, 2))
+                    for c in codes
+                ]
+            )
         rows = await self.products.currencies(filters)
         return CurrencyList(
             items=[
@@ -312,8 +323,8 @@ class ProductService:
         if filters.currency is not None or not priced:
             return
         unpriced = replace(filters, min_price=None, max_price=None)
-        present = [code for code, _ in await self.products.currencies(unpriced)]
-        if len(present) > 1:
+        if len(await self.products.currencies_present(unpriced, limit=2)) > 1:
+            present = await self.products.currencies_present(unpriced)
             raise InvalidInputError(
                 f"{' and '.join(priced)} compare amounts in one currency, but the matching "
                 f"products are priced in {', '.join(present)}; pass currency (one of them) to "
