@@ -131,7 +131,8 @@ def _add(
 
 
 def _add_alternatives(read: ReadQuery, vocabulary: Vocabulary, kept: list[Token]) -> None:
-    """Add joined neighbours ('deck over' as 'deckover') and split long words ('deckover')."""
+    """Add joined neighbours ('deck over' as 'deckover'), split long words ('deckover') and
+    the common word a rare one may be a typo of ('rigid' as 'ridgid')."""
     for left, right in itertools.pairwise(kept):
         joined = _joined(left, right, vocabulary)
         if joined:
@@ -144,6 +145,11 @@ def _add_alternatives(read: ReadQuery, vocabulary: Vocabulary, kept: list[Token]
                 phrase = (halves[0].term, halves[1].term)
                 frequency = _phrase_frequency(vocabulary, phrase)
                 _add(read, vocabulary, phrase, "", frequency, (token.surface,))
+    for token in kept:
+        commoner = vocabulary.commoner(token.term, token.surface)
+        if commoner is not None:
+            frequency = vocabulary.frequency(commoner)
+            _add(read, vocabulary, (commoner,), "", frequency, (token.surface,))
 
 
 def _joined(left: Token, right: Token, vocabulary: Vocabulary) -> str:
