@@ -332,3 +332,13 @@ async def test_a_title_whose_product_type_is_the_query_word_ranks_first(
     fan = await add_product(client, "White Hugger Ceiling Fan", category="lighting")
     page = await search_page(client, "ceiling fan")
     assert page["items"][0]["id"] == fan
+
+
+async def test_a_short_known_word_also_finds_its_two_halves_written_apart(
+    client: httpx.AsyncClient,
+) -> None:
+    joined = await add_product(client, "Jigsaw Puzzle Table", category="toys")
+    apart = await add_product(client, "Bosch Jig Saw", category="tools")
+    await add_product(client, "Bosch Drill", category="tools")
+    page = await search_page(client, "jigsaw")
+    assert {product["id"] for product in page["items"]} == {joined, apart}
