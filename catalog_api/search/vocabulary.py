@@ -112,7 +112,7 @@ class Vocabulary:
         return best[3] if best else None
 
     def commoner(self, term: str, written: str = "") -> str | None:
-        """Return a much commoner known term one edit from a rare known word, or None.
+        """Return a much commoner known term close to the spelling of a rare known word, or None.
 
         Within edit distance 1 (2 from 7 letters) of the stem or the word as written, with
         the same first letter, at least RARE_RATIO times as common; the commonest wins.
@@ -155,7 +155,8 @@ async def load_vocabulary(connection: AsyncConnection) -> Vocabulary:
     frequencies = {str(term): int(count) for term, count in rows}
     lengths = tuple(float(value or 1.0) for value in counts[1:])
     # The title's average in words, estimated from the share of words among all postings.
-    title_words = max(lengths[0] * word_share(frequencies), 1.0)
+    share = await asyncio.to_thread(word_share, frequencies)
+    title_words = max(lengths[0] * share, 1.0)
     speller = await asyncio.to_thread(build_speller, frequencies)
     return Vocabulary(
         document_count=int(counts[0]),
