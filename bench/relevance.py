@@ -275,6 +275,11 @@ def write_per_query(
                     "results": len(answer.ids),
                     "total": answer.total,
                     "judged": len(judged),
+                    "found": [
+                        [place, pid, judged[pid]]
+                        for place, pid in enumerate(answer.ids, 1)
+                        if pid in judged
+                    ],
                     "top10": [
                         {"id": pid, "relevance": judged.get(pid), "title": judgments.titles[pid]}
                         for pid in answer.ids[:CUTOFF]

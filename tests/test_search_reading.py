@@ -229,11 +229,6 @@ async def test_dimensions_written_together_find_the_spelled_out_size(
     assert page["interpretation"]["missing"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="numbers are matched as loose words: '2x4' ranks a '4 in. x 2 in.' board (older, "
-    "so first on the tie) above the '2 in. x 4 in.' stud",
-)
 async def test_dimensions_rank_in_the_order_written(client: httpx.AsyncClient) -> None:
     await add_product(client, "4 in. x 2 in. x 8 ft. Board", category="lumber")
     stud = await add_product(client, "2 in. x 4 in. x 8 ft. Stud", category="lumber")
@@ -282,3 +277,68 @@ async def test_a_query_of_common_words_only_searches_them(
     page = await search_page(client, query)
     assert set(titles(page)) == found
     assert page["interpretation"]["ignored"] == []
+
+
+async def test_a_rare_word_is_also_read_as_a_much_commoner_neighbour(
+    client: httpx.AsyncClient,
+) -> None:
+    board = await add_product(client, "Rigid Foam Board", category="insulation")
+    ten_tools = [
+        "Drill",
+        "Saw",
+        "Sander",
+        "Grinder",
+        "Router",
+        "Planer",
+        "Vacuum",
+        "Jointer",
+        "Nailer",
+        "Stapler",
+    ]
+    for tool in ten_tools:
+        await add_product(client, f"Ridgid {tool}", category="tools")
+    page = await search_page(client, "rigid")
+    found = titles(page)
+    assert found[0] == "Rigid Foam Board"
+    assert "Ridgid Drill" in found
+    assert page["items"][0]["id"] == board
+    assert page["interpretation"]["corrected"] == []
+    # The common word is not read as the rare one.
+    assert "Rigid Foam Board" not in titles(await search_page(client, "ridgid"))
+
+
+async def test_a_title_long_only_in_numbers_and_units_is_not_ranked_down(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_product(client, "Pine Board Shelf Kit", category="lumber")
+    sized = await add_product(client, "1 in. x 12 in. x 8 ft. Pine Board", category="lumber")
+    page = await search_page(client, "pine board")
+    assert page["items"][0]["id"] == sized
+
+
+async def test_query_words_next_to_each_other_in_the_title_rank_first(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_product(client, "Saw Blade for Tile", category="tools")
+    adjacent = await add_product(client, "Tile Saw Stand", category="tools")
+    page = await search_page(client, "tile saw")
+    assert page["items"][0]["id"] == adjacent
+
+
+async def test_a_title_whose_product_type_is_the_query_word_ranks_first(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_product(client, "Ceiling Fan Light Kit", category="lighting")
+    fan = await add_product(client, "White Hugger Ceiling Fan", category="lighting")
+    page = await search_page(client, "ceiling fan")
+    assert page["items"][0]["id"] == fan
+
+
+async def test_a_short_known_word_also_finds_its_two_halves_written_apart(
+    client: httpx.AsyncClient,
+) -> None:
+    joined = await add_product(client, "Jigsaw Puzzle Table", category="toys")
+    apart = await add_product(client, "Bosch Jig Saw", category="tools")
+    await add_product(client, "Bosch Drill", category="tools")
+    page = await search_page(client, "jigsaw")
+    assert {product["id"] for product in page["items"]} == {joined, apart}

@@ -10,7 +10,8 @@ from catalog_api.search.analyzer import STOP_WORDS, UNIT_SPELLINGS, Token, stem,
 from catalog_api.search.vocabulary import Vocabulary
 
 MAX_CONCEPTS = 12
-# A written word split in two ('deckover' into 'deck over') when both halves are this long.
+# A written word split in two ('deckover' into 'deck over', 'jigsaw' into 'jig saw') when
+# both halves are this long.
 _SPLIT_PART = 3
 # Weight of numbers and units against words: '110v dryer' is about dryers first.
 NUMBER_WEIGHT = 1.0
@@ -131,19 +132,25 @@ def _add(
 
 
 def _add_alternatives(read: ReadQuery, vocabulary: Vocabulary, kept: list[Token]) -> None:
-    """Add joined neighbours ('deck over' as 'deckover') and split long words ('deckover')."""
+    """Add joined neighbours ('deck over' as 'deckover'), split long words ('deckover') and
+    the common word a rare one may be a typo of ('rigid' as 'ridgid')."""
     for left, right in itertools.pairwise(kept):
         joined = _joined(left, right, vocabulary)
         if joined:
             covers = (left.surface, right.surface)
             _add(read, vocabulary, (joined,), "", vocabulary.frequency(joined), covers)
     for token in kept:
-        if token.surface.isalpha() and len(token.surface) >= 2 * _SPLIT_PART + 2:
+        if token.surface.isalpha() and len(token.surface) >= 2 * _SPLIT_PART:
             halves = _split(token.surface, vocabulary)
             if halves is not None:
                 phrase = (halves[0].term, halves[1].term)
                 frequency = _phrase_frequency(vocabulary, phrase)
                 _add(read, vocabulary, phrase, "", frequency, (token.surface,))
+    for token in kept:
+        commoner = vocabulary.commoner(token.term, token.surface)
+        if commoner is not None:
+            frequency = vocabulary.frequency(commoner)
+            _add(read, vocabulary, (commoner,), "", frequency, (token.surface,))
 
 
 def _joined(left: Token, right: Token, vocabulary: Vocabulary) -> str:

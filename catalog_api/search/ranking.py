@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from catalog_api.search.query import Concept
 from catalog_api.search.repository import Candidate
-from catalog_api.search.vocabulary import Vocabulary
+from catalog_api.search.vocabulary import Vocabulary, is_word
+
+# A catalog title names the product's type last before these ('... Ceiling Fan with Light').
+_TYPE_ENDS = (" in ", " with ", " for ")
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,10 @@ class Weights:
     b: float = 0.75
     # Score multiplier of a product holding all the query's weight, against one holding none.
     coverage: float = 0.5
+    # Bonus, as a share of the words' weights, for two query words adjacent in the title.
+    adjacent: float = 0.5
+    # Bonus, as a share of a word's weight, for the word naming the title's product type.
+    product_type: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,31 @@ def _length(terms: str) -> int:
     return terms.count(" ") + 1 if terms else 0
 
 
+def _title_length(terms: str) -> int:
+    """Return the title's length in words: its numbers, units and stop words make no product
+    less about what it is ('2 in. x 4 in. x 8 ft. Lumber')."""
+    return sum(1 for term in terms.split() if is_word(term))
+
+
+def _type_end(title: str) -> str:
+    """Return the title up to its product type: before the first 'in', 'with' or 'for'."""
+    for marker in _TYPE_ENDS:
+        cut = title.find(marker)
+        if cut >= 0:
+            title = title[: cut + 1]
+    return title
+
+
+def _adjacent_pairs(concepts: Sequence[Concept]) -> list[tuple[str, float]]:
+    """Return the needles of neighbouring single query words with their bonus weights."""
+    words = [c for c in concepts if c.written and len(c.phrase) == 1]
+    return [
+        (f" {left.phrase[0]} {right.phrase[0]} ", (left.weight + right.weight) / 2)
+        for left, right in itertools.pairwise(words)
+        if left.phrase != right.phrase
+    ]
+
+
 def rank(
     candidates: Iterable[Candidate],
     concepts: Sequence[Concept],
@@ -45,6 +78,7 @@ def rank(
 ) -> list[Scored]:
     """Score every candidate; best first, ties by id."""
     needles = [(concept, " " + " ".join(concept.phrase) + " ") for concept in concepts]
+    pairs = _adjacent_pairs(concepts)
     written_weights = [(c.written, c.weight) for c in concepts if c.written]
     total = sum(weight for _, weight in written_weights) or 1.0
     scored: list[Scored] = []
@@ -57,15 +91,17 @@ def rank(
             f" {candidate.body_terms} ",
         )
         whole = "".join(texts)
+        typed = _type_end(texts[0])
         # Each field saturates on its own, so a description repeating the words many times
         # never outweighs a title that has them (BM25 summed over fields, not BM25F).
+        lengths = (
+            _title_length(candidate.title_terms),
+            _length(candidate.label_terms),
+            _length(candidate.body_terms),
+        )
         saturation = [
-            k1 * (1 - b + b * _length(terms) / average)
-            for terms, average in zip(
-                (candidate.title_terms, candidate.label_terms, candidate.body_terms),
-                vocabulary.average_lengths,
-                strict=True,
-            )
+            k1 * (1 - b + b * length / average)
+            for length, average in zip(lengths, vocabulary.average_lengths, strict=True)
         ]
         score = 0.0
         matched: set[str] = set()
@@ -76,7 +112,14 @@ def rank(
                 count = text.count(needle)
                 if count:
                     score += concept.weight * boost * count * (k1 + 1) / (count + norm)
+            if typed.endswith(needle):
+                score += concept.weight * weights.product_type
             matched.update(concept.covers)
+        for needle, weight in pairs:
+            count = texts[0].count(needle)
+            if count:
+                bonus = weights.adjacent * weight * weights.title
+                score += bonus * count * (k1 + 1) / (count + saturation[0])
         covered = sum(weight for written, weight in written_weights if written in matched)
         coverage = min(covered / total, 1.0)
         score *= 1 - weights.coverage + weights.coverage * coverage

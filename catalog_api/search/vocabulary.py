@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from symspellpy import SymSpell, Verbosity
 
+from catalog_api.search.analyzer import STOP_WORDS, UNIT_SPELLINGS
+
 logger = logging.getLogger(__name__)
 
 # Words the speller knows: the commonest terms, so memory stays bounded on a huge catalog.
@@ -28,6 +30,11 @@ FIRST_LOAD_WAIT_SECONDS = 2.0
 # processes write too). A catalog this small is read again at once, the search waiting.
 RELOAD_SECONDS = 300.0
 INLINE_LOAD_PRODUCTS = 2_000
+
+# A known word this rare is also read as a neighbour at least RARE_RATIO times as common
+# ('rigid combo' as 'ridgid', 'latter' as 'ladder'): the typo is in a few titles too.
+RARE_WORD = 10
+RARE_RATIO = 10
 
 _SQLITE_VOCABULARY = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.products_search_vocabulary "
@@ -43,13 +50,28 @@ _LENGTHS = (
 )
 
 
+def is_word(term: str) -> bool:
+    """Tell whether an index term counts in a title's length: no number, unit or stop word."""
+    return (
+        term.isalpha() and len(term) > 1 and term not in STOP_WORDS and term not in UNIT_SPELLINGS
+    )
+
+
+def word_share(frequencies: dict[str, int]) -> float:
+    """Return the share of the index's postings that are words, to estimate average lengths."""
+    total = sum(frequencies.values())
+    words = sum(count for term, count in frequencies.items() if is_word(term))
+    return words / total if total else 1.0
+
+
 @dataclass
 class Vocabulary:
     """Document frequencies of the index's terms, with a speller built from them."""
 
     document_count: int = 0
     frequencies: dict[str, int] = field(default_factory=dict)
-    average_lengths: tuple[float, float, float] = (8.0, 4.0, 40.0)
+    # Average title length in words (is_word), labels and body in terms.
+    average_lengths: tuple[float, float, float] = (6.0, 4.0, 40.0)
     speller: SymSpell | None = None
     loaded: bool = False  # False until read: frequencies unknown, not zero
 
@@ -89,6 +111,26 @@ class Vocabulary:
                     best = key
         return best[3] if best else None
 
+    def commoner(self, term: str, written: str = "") -> str | None:
+        """Return a much commoner known term close to the spelling of a rare known word, or None.
+
+        Within edit distance 1 (2 from 7 letters) of the stem or the word as written, with
+        the same first letter, at least RARE_RATIO times as common; the commonest wins.
+        """
+        own = self.frequency(term)
+        if self.speller is None or not term.isalpha() or len(term) < 4 or not 1 <= own <= RARE_WORD:
+            return None
+        best: tuple[int, str] | None = None
+        for word in dict.fromkeys((term, written or term)):
+            distance = 1 if len(word) < 7 else 2
+            for found in self.speller.lookup(word, Verbosity.ALL, max_edit_distance=distance):
+                count, candidate = int(found.count), str(found.term)
+                if candidate[0] != word[0] or candidate == term or count < RARE_RATIO * own:
+                    continue
+                if best is None or (count, candidate) > best:
+                    best = (count, candidate)
+        return best[1] if best else None
+
 
 def build_speller(frequencies: dict[str, int]) -> SymSpell:
     """Return a SymSpell index of the commonest alphabetic terms."""
@@ -112,11 +154,14 @@ async def load_vocabulary(connection: AsyncConnection) -> Vocabulary:
     counts: Any = (await connection.execute(text(_LENGTHS))).one()
     frequencies = {str(term): int(count) for term, count in rows}
     lengths = tuple(float(value or 1.0) for value in counts[1:])
+    # The title's average in words, estimated from the share of words among all postings.
+    share = await asyncio.to_thread(word_share, frequencies)
+    title_words = max(lengths[0] * share, 1.0)
     speller = await asyncio.to_thread(build_speller, frequencies)
     return Vocabulary(
         document_count=int(counts[0]),
         frequencies=frequencies,
-        average_lengths=(lengths[0], lengths[1], lengths[2]),
+        average_lengths=(title_words, lengths[1], lengths[2]),
         speller=speller,
         loaded=True,
     )
