@@ -64,9 +64,15 @@ def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
     is ordered by rank, whose cost grows with the matches.
     """
     written = tuple(read.searched)
+    chosen, _ = _selective(read.concepts) if known else (read.concepts, False)
+    matches = sum(concept.frequency for concept in chosen)
+    best_first = known and matches <= RANK_BUDGET
     requests: list[Request] = []
     if len(written) > 1:
-        requests.append(Request(written, every=True, title_only=False, limit=CANDIDATES))
+        # Taken in index order, these are any products with every word; when the any-word
+        # query is ordered by rank it brings the best of them, so fewer are taken here.
+        every = CANDIDATES // 2 if best_first else CANDIDATES
+        requests.append(Request(written, every=True, title_only=False, limit=every))
         requests.append(Request(written, every=True, title_only=True, limit=CANDIDATES // 2))
     if MOST_WORDS_FROM <= len(written) <= MOST_WORDS_UP_TO:
         # No product may hold every word: gather those missing just one of them.
@@ -74,9 +80,6 @@ def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
             rest = tuple(concept for concept in written if concept is not left_out)
             limit = CANDIDATES // len(written)
             requests.append(Request(rest, every=True, title_only=False, limit=limit))
-    chosen, _ = _selective(read.concepts) if known else (read.concepts, False)
-    matches = sum(concept.frequency for concept in chosen)
-    best_first = known and matches <= RANK_BUDGET
     # With several words the all-words queries gather the best; the any-word ones gather less.
     limit = CANDIDATES if len(written) < MOST_WORDS_FROM else CANDIDATES // 2
     requests.append(

@@ -51,6 +51,17 @@ def _title_length(terms: str) -> int:
     return sum(1 for term in terms.split() if is_word(term))
 
 
+def _saturation(
+    candidate: Candidate, field: int, averages: tuple[float, float, float], k1: float, b: float
+) -> float:
+    """Return BM25's length normalisation of one field (0 title, 1 labels, 2 body)."""
+    if field == 0:
+        length = _title_length(candidate.title_terms)
+    else:
+        length = _length(candidate.label_terms if field == 1 else candidate.body_terms)
+    return k1 * (1 - b + b * length / averages[field])
+
+
 def _type_end(title: str) -> str:
     """Return the title up to its product type: before the first 'in', 'with' or 'for'."""
     for marker in _TYPE_ENDS:
@@ -84,6 +95,7 @@ def rank(
     scored: list[Scored] = []
     k1, b = weights.k1, weights.b
     fields = (weights.title, weights.labels, weights.body)
+    averages = vocabulary.average_lengths
     for candidate in candidates:
         texts = (
             f" {candidate.title_terms} ",
@@ -91,35 +103,36 @@ def rank(
             f" {candidate.body_terms} ",
         )
         whole = "".join(texts)
-        typed = _type_end(texts[0])
         # Each field saturates on its own, so a description repeating the words many times
-        # never outweighs a title that has them (BM25 summed over fields, not BM25F).
-        lengths = (
-            _title_length(candidate.title_terms),
-            _length(candidate.label_terms),
-            _length(candidate.body_terms),
-        )
-        saturation = [
-            k1 * (1 - b + b * length / average)
-            for length, average in zip(lengths, vocabulary.average_lengths, strict=True)
-        ]
+        # never outweighs a title that has them (BM25 summed over fields, not BM25F). The
+        # lengths are worked out only for the fields a word was found in.
+        saturation: list[float | None] = [None, None, None]
+        typed: str | None = None
         score = 0.0
         matched: set[str] = set()
         for concept, needle in needles:
             if needle not in whole:
                 continue
-            for text, boost, norm in zip(texts, fields, saturation, strict=True):
+            for field, (text, boost) in enumerate(zip(texts, fields, strict=True)):
                 count = text.count(needle)
                 if count:
+                    norm = saturation[field]
+                    if norm is None:
+                        norm = saturation[field] = _saturation(candidate, field, averages, k1, b)
                     score += concept.weight * boost * count * (k1 + 1) / (count + norm)
-            if typed.endswith(needle):
-                score += concept.weight * weights.product_type
+                    if field == 0:
+                        typed = typed if typed is not None else _type_end(texts[0])
+                        if typed.endswith(needle):
+                            score += concept.weight * weights.product_type
             matched.update(concept.covers)
         for needle, weight in pairs:
             count = texts[0].count(needle)
             if count:
+                norm = saturation[0]
+                if norm is None:  # a pair in the title means its words were counted there
+                    norm = saturation[0] = _saturation(candidate, 0, averages, k1, b)
                 bonus = weights.adjacent * weight * weights.title
-                score += bonus * count * (k1 + 1) / (count + saturation[0])
+                score += bonus * count * (k1 + 1) / (count + norm)
         covered = sum(weight for written, weight in written_weights if written in matched)
         coverage = min(covered / total, 1.0)
         score *= 1 - weights.coverage + weights.coverage * coverage
