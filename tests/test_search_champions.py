@@ -46,6 +46,25 @@ async def test_kept_best_products_give_the_answers_of_ranking_every_match(
     assert cache.kept_terms() > 0
 
 
+async def test_filtered_searches_through_kept_best_products_give_the_same_answers(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _garden(client)
+    draft = await add_product(client, "Hose Clamp", category="garden")
+    patched = await client.patch(f"/api/products/{draft}", json={"status": "draft"})
+    assert patched.status_code == 200, patched.text
+    await add_product(client, "Hose Guide", category="yard")
+    filters = ({"status": "active"}, {"category": "yard"}, {"status": "draft"})
+    exact = [[titles(await search_page(client, q, **f)) for q in QUERIES] for f in filters]
+    assert exact[1][0] == ["Hose Guide"]
+    assert exact[2][0] == ["Hose Clamp"]
+    monkeypatch.setattr(engine, "EXACT_RANK", 0)
+    for checked in (engine.FILTERED_FROM_KEPT, 1):  # 1: too few pass, the database ranks
+        monkeypatch.setattr(engine, "FILTERED_FROM_KEPT", checked)
+        kept = [[titles(await search_page(client, q, **f)) for q in QUERIES] for f in filters]
+        assert kept == exact, checked
+
+
 async def test_writes_are_seen_through_kept_best_products(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,9 @@ RANK_BUDGET = 20_000
 # products (kept between queries, see champions.py) instead of ranking them all again; at
 # most this many the database ranks them all, exactly, in a few milliseconds.
 EXACT_RANK = 4_000
+# With filters, this many of the words' best products are checked against them; when fewer
+# than a request takes pass, the database ranks the filtered matches itself.
+FILTERED_FROM_KEPT = 2_000
 # The any-word query leaves out the commonest words once the rarer ones promise this many.
 ANY_WORD_BUDGET = 20_000
 
@@ -92,24 +95,30 @@ def _requests(read: ReadQuery, *, known: bool) -> list[Request]:
 async def _gather(
     repository: SearchRepository, engine: AsyncEngine, requests: Sequence[Request]
 ) -> list[list[int]]:
-    """Run the candidate requests; a large unfiltered rank-ordered one reads its words' best."""
-    kept = [
-        number
-        for number, request in enumerate(requests)
-        if request.best_first
-        and repository.filtered is None
-        and sum(concept.frequency for concept in request.concepts) > EXACT_RANK
-    ]
-    rest = [request for number, request in enumerate(requests) if number not in kept]
-    found = iter(await repository.gather(rest) if rest else [])
-    parts: list[list[int]] = []
+    """Run the candidate requests; a large rank-ordered one reads its words' kept best."""
+    from_kept: dict[int, list[int]] = {}
     for number, request in enumerate(requests):
-        if number in kept:
-            phrases = [concept.phrase for concept in request.concepts]
-            parts.append(await CHAMPIONS.best(engine, phrases, request.limit, repository.best_of))
-        else:
-            parts.append(next(found))
-    return parts
+        if request.best_first and sum(c.frequency for c in request.concepts) > EXACT_RANK:
+            best = await _best_kept(repository, engine, request)
+            if best is not None:
+                from_kept[number] = best
+    rest = [request for number, request in enumerate(requests) if number not in from_kept]
+    found = iter(await repository.gather(rest) if rest else [])
+    return [from_kept[n] if n in from_kept else next(found) for n in range(len(requests))]
+
+
+async def _best_kept(
+    repository: SearchRepository, engine: AsyncEngine, request: Request
+) -> list[int] | None:
+    """Return a rank-ordered request's products from the kept lists, or None to rank in SQL."""
+    phrases = [concept.phrase for concept in request.concepts]
+    if repository.filtered is None:
+        return await CHAMPIONS.best(engine, phrases, request.limit, repository.best_of)
+    best = await CHAMPIONS.best(engine, phrases, FILTERED_FROM_KEPT, repository.best_of)
+    passing = await repository.passing(best)
+    chosen = [product_id for product_id in best if product_id in passing][: request.limit]
+    # Too few passed of a longer list: the filtered best may lie beyond it.
+    return chosen if len(chosen) == request.limit or len(best) < FILTERED_FROM_KEPT else None
 
 
 async def search(
