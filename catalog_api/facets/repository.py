@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     ColumnElement,
     FromClause,
-    Integer,
     Join,
     Select,
     String,
     Table,
-    bindparam,
     func,
     literal,
     null,
@@ -29,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.models import Product
+from catalog_api.repositories.id_lists import product_id_among
 
 PRODUCTS = cast(Table, Product.__table__)
 
@@ -58,11 +55,7 @@ class FacetRepository:
 
     def among(self, ids: Sequence[int]) -> Select[int]:
         """Return a select of these product ids, bound as one parameter whatever their number."""
-        if self.dialect == "postgresql":
-            array = bindparam("facet_ids", list(ids), type_=ARRAY(Integer))
-            return select(Product.id).where(Product.id == func.any(array))
-        listed = func.json_each(bindparam("facet_ids", json.dumps(list(ids)))).table_valued("value")
-        return select(Product.id).where(Product.id.in_(select(listed.c.value)))
+        return select(Product.id).where(product_id_among(self.dialect, ids, "facet_ids"))
 
     def _each_tag(self, tags: ColumnElement[Any]) -> Any:
         """Return a FROM item with one row (column value) per element of a JSON list column."""

@@ -9,12 +9,14 @@ import logging
 import math
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from symspellpy import SymSpell, Verbosity
+from symspellpy.suggest_item import SuggestItem
 
 from catalog_api.search.analyzer import STOP_WORDS, UNIT_SPELLINGS
 
@@ -94,21 +96,19 @@ class Vocabulary:
         if self.speller is None or not term.isalpha() or len(term) < 4:
             return None
         best: tuple[int, bool, int, str] | None = None
-        for word in dict.fromkeys((term, written or term)):
-            distance = 1 if len(word) < 7 else 2
-            for found in self.speller.lookup(word, Verbosity.ALL, max_edit_distance=distance):
-                candidate: str = found.term
-                related = len(candidate) >= 4 and (
-                    candidate.startswith(word) or word.startswith(candidate)
-                )
-                key = (
-                    found.distance - (1 if related else 0),
-                    candidate[0] != word[0],
-                    -int(found.count),
-                    candidate,
-                )
-                if best is None or key < best:
-                    best = key
+        for word, found in self._near(self.speller, term, written):
+            candidate: str = found.term
+            related = len(candidate) >= 4 and (
+                candidate.startswith(word) or word.startswith(candidate)
+            )
+            key = (
+                found.distance - (1 if related else 0),
+                candidate[0] != word[0],
+                -int(found.count),
+                candidate,
+            )
+            if best is None or key < best:
+                best = key
         return best[3] if best else None
 
     def commoner(self, term: str, written: str = "") -> str | None:
@@ -121,15 +121,22 @@ class Vocabulary:
         if self.speller is None or not term.isalpha() or len(term) < 4 or not 1 <= own <= RARE_WORD:
             return None
         best: tuple[int, str] | None = None
+        for word, found in self._near(self.speller, term, written):
+            count, candidate = int(found.count), str(found.term)
+            if candidate[0] != word[0] or candidate == term or count < RARE_RATIO * own:
+                continue
+            if best is None or (count, candidate) > best:
+                best = (count, candidate)
+        return best[1] if best else None
+
+    @staticmethod
+    def _near(speller: SymSpell, term: str, written: str) -> Iterator[tuple[str, SuggestItem]]:
+        """Yield (word looked up, known term) within edit distance 1 (2 from 7 letters) of the
+        stem or of the word as written."""
         for word in dict.fromkeys((term, written or term)):
             distance = 1 if len(word) < 7 else 2
-            for found in self.speller.lookup(word, Verbosity.ALL, max_edit_distance=distance):
-                count, candidate = int(found.count), str(found.term)
-                if candidate[0] != word[0] or candidate == term or count < RARE_RATIO * own:
-                    continue
-                if best is None or (count, candidate) > best:
-                    best = (count, candidate)
-        return best[1] if best else None
+            for found in speller.lookup(word, Verbosity.ALL, max_edit_distance=distance):
+                yield word, found
 
 
 def build_speller(frequencies: dict[str, int]) -> SymSpell:
