@@ -90,7 +90,13 @@ async def tool_latency(
             search_list = queries[:warmup] if phase == "warmup" else queries
             id_list = ids[:warmup] if phase == "warmup" else ids
             for index, query in enumerate(search_list):
-                params: dict[str, str | int] = {"q": query, "sort": "relevance", "limit": 20}
+                # The request search_products sends: its default keeps to active products.
+                params: dict[str, str | int] = {
+                    "status": "active",
+                    "q": query,
+                    "sort": "relevance",
+                    "limit": 20,
+                }
                 await _pair(
                     search_target,
                     index,

@@ -20,7 +20,7 @@ from catalog_api.housekeeping import purge_expired_keys_forever
 from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
-from catalog_api.planner import refresh_in_background
+from catalog_api.planner import assume_statistics_when_small, refresh_in_background
 from catalog_api.ratelimit import RateLimiter
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
@@ -41,6 +41,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings)
     try:
         await prepare_schema(engine, auto_migrate=settings.should_auto_migrate)
+        if await assume_statistics_when_small(engine):
+            await engine.dispose()  # connections already open would keep their old plans
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         reader = ProductReader.for_engine(engine)

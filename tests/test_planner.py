@@ -13,18 +13,32 @@ from catalog_api.cli import main
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
 from catalog_api.demo_data import generate_products
-from catalog_api.planner import MIN_PRODUCTS, refresh_statistics
-from tests.conftest import app_with
+from catalog_api.planner import ASSUMED_ROWS, MIN_PRODUCTS, refresh_statistics
+from tests.conftest import app_with, asgi_client
 
 ACTIVE_NEWEST = (
     "SELECT id FROM products WHERE status = 'active' ORDER BY created_at DESC, id DESC LIMIT 21"
 )
+# The shape of a filtered search's candidate query (catalog_api/search/repository.py).
+ACTIVE_MATCHES = (
+    "SELECT products.id FROM products_search JOIN products ON products.id = "
+    "products_search.rowid WHERE products_search MATCH 'lamp' AND products.status = 'active' "
+    "LIMIT 250"
+)
 
 
-def _plan(path: Path) -> str:
+def _plan(path: Path, query: str = ACTIVE_NEWEST) -> str:
     with sqlite3.connect(path) as connection:
-        rows = connection.execute(f"EXPLAIN QUERY PLAN {ACTIVE_NEWEST}").fetchall()
+        rows = connection.execute(f"EXPLAIN QUERY PLAN {query}").fetchall()
     return " ".join(str(row[-1]) for row in rows)
+
+
+def _counted(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        stat = connection.execute(
+            "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_products_status'"
+        ).fetchone()[0]
+    return int(stat.split()[0])
 
 
 def _analysed(path: Path) -> bool:
@@ -50,28 +64,63 @@ def test_an_import_counts_the_rows_so_a_status_filter_walks_the_date_index(
     database = tmp_path / "catalog.db"
     url = f"sqlite+aiosqlite:///{database}"
     monkeypatch.setenv("CATALOG_DATABASE_URL", url)
-    assert main(["seed", "--demo"]) == 0  # 300 products: too few to matter
-    assert not _analysed(database)
-    assert "ix_products_status" in _plan(database)  # what SQLite picks without statistics
+    assert main(["seed", "--demo"]) == 0  # 300 products: a large catalog's statistics
+    assert _counted(database) == ASSUMED_ROWS
     _import(tmp_path, "more.jsonl", MIN_PRODUCTS + 200, seed=1)
-    assert _analysed(database)
+    assert _counted(database) == 300 + MIN_PRODUCTS + 200
     assert "ix_products_created_at_id" in _plan(database)
     assert "TEMP B-TREE" not in _plan(database)
 
-    async def refreshed_again() -> bool:
-        engine = create_engine(Settings(database_url=url))
-        try:
-            return await refresh_statistics(engine)
-        finally:
-            await engine.dispose()
-
-    assert not asyncio.run(refreshed_again())  # the counts still hold
+    assert not asyncio.run(_refresh(url))  # the counts still hold
     _import(tmp_path, "double.jsonl", 2 * MIN_PRODUCTS, seed=2)  # grew past twice: again
     with sqlite3.connect(database) as connection:
         stat = connection.execute(
             "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_products_status'"
         ).fetchone()[0]
     assert int(stat.split()[0]) > 3 * MIN_PRODUCTS
+
+
+def test_a_small_catalog_plans_as_a_large_one_from_its_first_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "catalog.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    monkeypatch.setenv("CATALOG_DATABASE_URL", url)
+    assert main(["migrate"]) == 0
+    # What SQLite picks without statistics: every active product, a full-text lookup each.
+    assert "ix_products_status" in _plan(database, ACTIVE_MATCHES)
+
+    async def start_and_add() -> None:
+        async with app_with(Settings(database_url=url)) as app, asgi_client(app) as client:
+            response = await client.post(
+                "/api/products",
+                json={
+                    "title": "Desk lamp",
+                    "category": "lighting",
+                    "price_minor": 100,
+                    "currency": "USD",
+                    "status": "active",
+                },
+            )
+            assert response.status_code == 201
+            found = await client.get(
+                "/api/products/search", params={"q": "lamp", "status": "active"}
+            )
+            assert [item["title"] for item in found.json()["items"]] == ["Desk lamp"]
+
+    asyncio.run(start_and_add())
+    assert _counted(database) == ASSUMED_ROWS
+    assert _plan(database, ACTIVE_MATCHES).startswith("SCAN products_search")
+    assert "ix_products_created_at_id" in _plan(database)
+    assert not asyncio.run(_refresh(url))  # nothing changed: nothing written again
+
+
+async def _refresh(url: str) -> bool:
+    engine = create_engine(Settings(database_url=url))
+    try:
+        return await refresh_statistics(engine)
+    finally:
+        await engine.dispose()
 
 
 def test_the_api_counts_the_rows_at_start_up(
