@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from catalog_api import __version__
+from catalog_api.access import routes as access_routes
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
@@ -21,7 +22,7 @@ from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
 from catalog_api.planner import assume_statistics_when_small, refresh_in_background
-from catalog_api.ratelimit import RateLimiter
+from catalog_api.ratelimit import build_limiter
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
 from catalog_api.routes.params import document_page_size
@@ -48,9 +49,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reader = ProductReader.for_engine(engine)
         app.state.product_queries = ProductQueries(reader)
         app.state.copy_chain = copy_chain = build_chain(settings)
-        app.state.describe_limiter = RateLimiter(per_minute=settings.describe_rate_per_minute)
-        app.state.write_limiter = RateLimiter(
-            per_minute=settings.write_rate_per_minute, burst=settings.write_burst
+        redis_url = settings.redis_url
+        app.state.describe_limiter = build_limiter(
+            redis_url, per_minute=settings.describe_rate_per_minute, burst=None, namespace="d"
+        )
+        app.state.write_limiter = build_limiter(
+            redis_url,
+            per_minute=settings.write_rate_per_minute,
+            burst=settings.write_burst,
+            namespace="w",
+        )
+        app.state.failed_key_limiter = build_limiter(
+            redis_url, per_minute=settings.failed_keys_per_minute, burst=None, namespace="f"
         )
         VOCABULARIES.warm(engine)
         statistics = asyncio.create_task(
@@ -83,8 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A product catalog for people and AI agents.",
         description=(
             "Products with full-text search, filters and keyset pagination. Errors are "
-            "RFC 9457 `application/problem+json`. Writes need `X-API-Key` when the server "
-            "sets `CATALOG_API_KEY`."
+            "RFC 9457 `application/problem+json`. Once the catalog has a key (`CATALOG_API_KEY`, "
+            "or one made with `catalog-api keys create`), writes need one in `X-API-Key` or "
+            "`Authorization: Bearer`, with the scope they need (`write`, `describe`); reads "
+            "need one when `CATALOG_READS_NEED_KEY` is set."
         ),
         lifespan=lifespan,
     )
@@ -98,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     products.add_fast_routes(app)
     app.include_router(catalog.router)
     app.include_router(describe.router)
+    app.include_router(access_routes.router)
     no_write_redirects(app.router)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)

@@ -1,4 +1,4 @@
-"""Command line: catalog-api serve | migrate | seed --demo | import FILE."""
+"""Command line: catalog-api serve | migrate | seed --demo | import FILE | keys ..."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TextIO, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from catalog_api.access.cli import add_key_arguments, run_key_command
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.import_command import add_import_arguments, run_import
@@ -50,6 +51,11 @@ async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Asyn
         await refresh_statistics(engine)  # after an import or seed changed the row count
     finally:
         await engine.dispose()
+
+
+async def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    async with _sessions(settings) as sessions:
+        return await run_key_command(args, sessions)
 
 
 async def _migrate(settings: Settings) -> None:
@@ -97,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="load sample data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo catalog")
     add_import_arguments(commands.add_parser("import", help="import products from .jsonl or .csv"))
+    add_key_arguments(commands.add_parser("keys", help="create, list and revoke API keys"))
     return parser
 
 
@@ -135,6 +142,8 @@ def _main(argv: Sequence[str] | None) -> int:
         _echo(f"demo catalog in {database_display(settings.database_url)}: {added}")
     elif args.command == "import":
         return run_import(settings, args)
+    elif args.command == "keys":
+        return asyncio.run(_keys(settings, args))
     return 0
 
 

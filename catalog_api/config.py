@@ -45,7 +45,22 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     api_key: SecretStr | None = Field(
-        default=None, description="When set, every write needs this value in header X-API-Key."
+        default=None,
+        description="An admin key (every scope), named CATALOG_API_KEY in history; when set, "
+        "or once a key is created with `catalog-api keys create`, writes need a key.",
+    )
+    reads_need_key: bool = Field(
+        default=False, description="Reads need a key too (any scope); default: reads are open."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db: rate limits shared by every API process using it; "
+        "default: each process counts its own.",
+    )
+    failed_keys_per_minute: float = Field(
+        default=10,
+        ge=0,
+        description="Wrong keys a minute from one address before it must wait (429); 0 disables.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

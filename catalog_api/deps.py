@@ -1,22 +1,24 @@
-"""FastAPI dependencies: settings, sessions, services and the API key check."""
+"""FastAPI dependencies: settings, sessions, services, and who may do what."""
 
 from __future__ import annotations
 
-import hmac
+import contextlib
+import math
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from catalog_api.access.scopes import Scope
+from catalog_api.access.service import Caller, identify
 from catalog_api.config import Settings
-from catalog_api.errors import AuthenticationError
+from catalog_api.errors import AuthenticationError, ForbiddenError, RateLimitedError
 from catalog_api.llm.chain import CopyChain
-from catalog_api.ratelimit import RateLimiter
+from catalog_api.ratelimit import Limiter
 from catalog_api.services import ProductService
 from catalog_api.services.describe import DescribeService
 from catalog_api.services.health import HealthService
-from catalog_api.services.idempotency import caller_scope
 from catalog_api.services.queries import ProductQueries
 
 
@@ -64,24 +66,88 @@ async def get_health_service(session: SessionDep) -> HealthService:
 HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
 
 
-async def require_api_key(
-    settings: SettingsDep,
-    x_api_key: Annotated[
-        str | None,
-        Header(description="API key; required for writes when the server sets CATALOG_API_KEY."),
-    ] = None,
-) -> None:
-    """Refuse a write without the configured API key."""
-    expected = settings.api_key
-    if expected is None:
-        return
-    if x_api_key is None:
-        raise AuthenticationError("This write needs the API key in header X-API-Key.")
-    if not hmac.compare_digest(x_api_key.encode(), expected.get_secret_value().encode()):
-        raise AuthenticationError("The X-API-Key header does not match the server's API key.")
+FAILED_KEY = "failed key"
 
 
-WriteAccess = Depends(require_api_key)
+def presented_token(request: Request) -> str | None:
+    """Return the key a request carries: header X-API-Key, else an Authorization bearer token."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def current_caller(request: Request) -> Caller:
+    """Return who sent the request (once per request); a wrong key answers 401, often 429."""
+    known: Caller | None = getattr(request.state, "caller", None)
+    if known is not None:
+        return known
+    settings: Settings = request.app.state.settings
+    failures: Limiter = request.app.state.failed_key_limiter
+    token = presented_token(request)
+    if token is not None:
+        wait = await failures.wait(_address(request), FAILED_KEY)
+        if wait is not None:
+            raise RateLimitedError(
+                f"Too many wrong API keys from this address; retry in {math.ceil(wait)} s.", wait
+            )
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        try:
+            caller = await identify(
+                session,
+                token,
+                settings_key=settings.api_key,
+                reads_need_key=settings.reads_need_key,
+            )
+        except AuthenticationError:
+            with contextlib.suppress(RateLimitedError):  # this one is answered 401; the next 429
+                await failures.take(_address(request), FAILED_KEY)
+            raise
+    request.state.caller = caller
+    return caller
+
+
+async def check_scope(request: Request, scope: Scope) -> Caller | None:
+    """Refuse the request unless its caller holds scope (401 without a key, 403 with one)."""
+    settings: Settings = request.app.state.settings
+    if scope is Scope.READ and not settings.reads_need_key:
+        return None  # open reads: no key is looked up
+    caller = await current_caller(request)
+    if scope in caller.scopes:
+        return caller
+    if caller.name is None:
+        raise AuthenticationError(
+            f"This request needs an API key with the '{scope}' scope, in header X-API-Key "
+            "(or Authorization: Bearer)."
+        )
+    raise ForbiddenError(
+        f"The key '{caller.name}' does not hold the '{scope}' scope this request needs; "
+        f"create a key that does with `catalog-api keys create NAME --scope {scope}`.",
+        scope=str(scope),
+        key=caller.name,
+    )
+
+
+def require(scope: Scope) -> Any:
+    """Return a route dependency that needs scope."""
+
+    async def dependency(request: Request) -> None:
+        await check_scope(request, scope)
+
+    return Depends(dependency)
+
+
+ReadAccess = require(Scope.READ)
+WriteAccess = require(Scope.WRITE)
+DescribeAccess = require(Scope.DESCRIBE)
 
 
 async def get_copy_chain(request: Request) -> CopyChain:
@@ -101,32 +167,29 @@ DescribeServiceDep = Annotated[DescribeService, Depends(get_describe_service)]
 
 
 def presented_api_key(request: Request) -> str | None:
-    """Return the caller's X-API-Key when the server checks keys; otherwise it names nobody."""
-    settings: Settings = request.app.state.settings
-    if settings.api_key is None:
-        return None
-    return request.headers.get("x-api-key") or None
+    """Return the token of the request's key once checked; None for a caller without a key."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    return caller.token if caller is not None and caller.name is not None else None
 
 
 def client_key(request: Request) -> str:
-    """Identify the caller for rate limiting: its API key when the server has one, else its IP."""
-    key = presented_api_key(request)
-    if key is not None:
-        # Routes check the key before the limit, so only the real key reaches this line.
-        return "key:" + caller_scope(key)
-    return "ip:" + (request.client.host if request.client else "unknown")
+    """Identify the caller for rate limiting: its key's name when it sent one, else its IP."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is not None and caller.name is not None:
+        return "key:" + caller.name
+    return "ip:" + _address(request)
 
 
 async def describe_rate_limit(request: Request) -> None:
     """Refuse describe requests over the per-client rate (429 with Retry-After)."""
-    limiter: RateLimiter = request.app.state.describe_limiter
-    limiter.check(client_key(request), "describe")
+    limiter: Limiter = request.app.state.describe_limiter
+    await limiter.take(client_key(request), "describe")
 
 
 async def write_rate_limit(request: Request) -> None:
     """Refuse product writes over the per-client rate (429 with Retry-After)."""
-    limiter: RateLimiter = request.app.state.write_limiter
-    limiter.check(client_key(request), "write")
+    limiter: Limiter = request.app.state.write_limiter
+    await limiter.take(client_key(request), "write")
 
 
 WriteLimit = Depends(write_rate_limit)

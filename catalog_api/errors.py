@@ -122,6 +122,28 @@ class AuthenticationError(DomainError):
         return {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
 
 
+class ForbiddenError(DomainError):
+    """The caller's key does not hold the scope the request needs."""
+
+    status = 403
+    code = "forbidden"
+    title = "The API key lacks a scope"
+
+
+class UnknownApiKeyError(NotFoundError):
+    """No active key has this name."""
+
+    code = "api-key-not-found"
+    title = "API key not found"
+
+
+class DuplicateApiKeyError(ConflictError):
+    """An active key already has this name."""
+
+    code = "duplicate-api-key"
+    title = "API key name in use"
+
+
 class RateLimitedError(DomainError):
     """Too many requests from one client."""
 

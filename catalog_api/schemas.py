@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -224,6 +225,15 @@ Tags = Annotated[
     Field(max_length=30, description="Lowercase tags, deduplicated.", examples=[["running"]]),
     AfterValidator(_dedupe),
 ]
+
+
+def _not_boolean(value: Any) -> Any:
+    """Refuse true/false where a number is meant (pydantic's lax mode reads false as 0)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
 PriceMinor = Annotated[
     int,
     Field(
@@ -232,6 +242,7 @@ PriceMinor = Annotated[
         description="Price in the currency's minor unit (cents for USD; yen for JPY).",
         examples=[8999],
     ),
+    BeforeValidator(_not_boolean),
 ]
 Currency = Annotated[
     str,
@@ -241,7 +252,9 @@ Currency = Annotated[
     Field(description="ISO 4217 currency code, in any letter case.", examples=["USD"]),
 ]
 StockQuantity = Annotated[
-    int, Field(ge=0, le=2**31 - 1, description="Units in stock.", examples=[25])
+    int,
+    Field(ge=0, le=2**31 - 1, description="Units in stock.", examples=[25]),
+    BeforeValidator(_not_boolean),
 ]
 AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=ATTRIBUTE_KEY_MAX)]
 AttributeValue = Annotated[str, StringConstraints(max_length=ATTRIBUTE_VALUE_MAX)]

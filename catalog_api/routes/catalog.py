@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from catalog_api.deps import HealthServiceDep, ProductServiceDep
+from catalog_api.deps import HealthServiceDep, ProductServiceDep, ReadAccess
 from catalog_api.routes.params import FiltersDep, StatusFilter
 from catalog_api.routes.products import INVALID
 from catalog_api.schemas import CategoryList, CurrencyList, Health
@@ -14,7 +14,13 @@ from catalog_api.schemas import CategoryList, CurrencyList, Health
 router = APIRouter(prefix="/api")
 
 
-@router.get("/categories", response_model=CategoryList, tags=["catalog"], responses=INVALID)
+@router.get(
+    "/categories",
+    response_model=CategoryList,
+    tags=["catalog"],
+    responses=INVALID,
+    dependencies=[ReadAccess],
+)
 async def list_categories(
     service: ProductServiceDep,
     status: Annotated[
@@ -26,7 +32,13 @@ async def list_categories(
     return await service.categories(None if status is None else status.product_status)
 
 
-@router.get("/currencies", response_model=CurrencyList, tags=["catalog"], responses=INVALID)
+@router.get(
+    "/currencies",
+    response_model=CurrencyList,
+    tags=["catalog"],
+    responses=INVALID,
+    dependencies=[ReadAccess],
+)
 async def list_currencies(
     service: ProductServiceDep,
     filters: FiltersDep,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from catalog_api.deps import DescribeServiceDep, WriteAccess, describe_rate_limit
+from catalog_api.access.scopes import Scope
+from catalog_api.deps import DescribeAccess, DescribeServiceDep, check_scope, describe_rate_limit
 from catalog_api.routes.products import CONFLICT, NOT_FOUND, WRITE, ProductId, problem
 from catalog_api.schemas import DescribeRequest, DescribeResult
 
@@ -21,24 +22,27 @@ LIMITED: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/products/{product_id}/describe",
     response_model=DescribeResult,
-    dependencies=[WriteAccess, Depends(describe_rate_limit)],
+    dependencies=[DescribeAccess, Depends(describe_rate_limit)],
     responses={**WRITE, **NOT_FOUND, **CONFLICT, **LIMITED},
 )
 async def describe_product(
+    request: Request,
     service: DescribeServiceDep,
     product_id: ProductId,
     save: Annotated[
         bool, Query(description="Write the description and keywords to the product.")
     ] = False,
 ) -> DescribeResult:
-    """Generate a description and SEO keywords for a stored product."""
+    """Generate a description and SEO keywords for a stored product; saving also needs `write`."""
+    if save:
+        await check_scope(request, Scope.WRITE)
     return await service.describe_product(product_id, save=save)
 
 
 @router.post(
     "/describe",
     response_model=DescribeResult,
-    dependencies=[WriteAccess, Depends(describe_rate_limit)],
+    dependencies=[DescribeAccess, Depends(describe_rate_limit)],
     responses={**WRITE, **LIMITED},
 )
 async def preview_description(service: DescribeServiceDep, body: DescribeRequest) -> DescribeResult:

@@ -10,12 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.routing import Route
 
+from catalog_api.access.scopes import Scope
 from catalog_api.deps import (
     ProductQueriesDep,
     ProductServiceDep,
+    ReadAccess,
     SettingsDep,
     WriteAccess,
     WriteLimit,
+    check_scope,
     get_product_queries,
     presented_api_key,
 )
@@ -111,7 +114,8 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     412: problem("If-Match did not match the product's current ETag"),
 }
 
-router = APIRouter(prefix="/api/products", tags=["products"])
+# Every product route reads; with CATALOG_READS_NEED_KEY that takes a key.
+router = APIRouter(prefix="/api/products", tags=["products"], dependencies=[ReadAccess])
 
 # products.id is a 32-bit INTEGER on PostgreSQL; a larger id would fail in the driver.
 MAX_ID = 2**31 - 1
@@ -196,6 +200,7 @@ async def get_product(queries: ProductQueriesDep, product_id: ProductId) -> Resp
 
 
 async def _get_product_fast(request: Request) -> Response:
+    await check_scope(request, Scope.READ)
     product_id: int = request.path_params["product_id"]
     if not 1 <= product_id <= MAX_ID:
         raise RequestValidationError(

@@ -1,0 +1,1 @@
+"""Named API keys with scopes: who may read, write, describe and administer the catalog."""
