@@ -76,6 +76,10 @@ class CatalogClient:
         self.describe_timeout = describe_timeout or total_timeout
         self.display_url = display_url
 
+    async def access(self, *, deadline: float | None = None) -> JSON:
+        """Return what this client's key (or no key) may do: its name and scopes."""
+        return await self._request("GET", "/api/access", deadline=deadline)
+
     async def search_products(self, params: JSON) -> JSON:
         """Run a full-text search."""
         return await self._request("GET", "/api/products/search", params=params)

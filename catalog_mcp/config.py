@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
@@ -23,7 +23,11 @@ class McpSettings(BaseSettings):
         description="URL of a running catalog API; unset runs the API embedded in this process.",
     )
     api_key: SecretStr | None = Field(
-        default=None, description="Sent to the API as X-API-Key (needed for writes if it has one)."
+        default=None,
+        validation_alias=AliasChoices("CATALOG_MCP_API_KEY", "CATALOG_API_KEY", "api_key"),
+        description="The key this server sends as X-API-Key; its scopes decide which tools it "
+        "offers. CATALOG_MCP_API_KEY, else CATALOG_API_KEY (which an embedded API also takes "
+        "as its admin key).",
     )
     api_connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to connect.")
     api_timeout: float = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -20,6 +20,7 @@ from catalog_mcp.completions import PRODUCT_TEMPLATE, serve_completions
 from catalog_mcp.config import McpSettings
 from catalog_mcp.connection import open_catalog
 from catalog_mcp.errors import tool_errors, word_argument_errors
+from catalog_mcp.key_scopes import offer_tools_for_key
 from catalog_mcp.models import Categories, Deleted, GeneratedCopy, Product
 from catalog_mcp.params import (
     MAX_PRODUCT_ID,
@@ -103,8 +104,11 @@ def build_server(settings: McpSettings, api_settings: ApiSettings | None = None)
 
     state = CatalogState()
 
-    def lifespan(_: MCPServer) -> AbstractAsyncContextManager[CatalogClient]:
-        return state.open(settings, api_settings)
+    @asynccontextmanager
+    async def lifespan(running: MCPServer) -> AsyncIterator[CatalogClient]:
+        async with state.open(settings, api_settings) as client:
+            await offer_tools_for_key(running, client)
+            yield client
 
     server: MCPServer = MCPServer(
         "catalog",

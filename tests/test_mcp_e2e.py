@@ -30,9 +30,9 @@ def example_server(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The catalog API served by uvicorn on a SQLite file, with the example's API key."""
+    """The catalog API served by uvicorn on a SQLite file, the example's key its admin key."""
     port = free_port()
-    key = example_server("catalog-remote")["env"]["CATALOG_API_KEY"]
+    key = example_server("catalog-remote")["env"]["CATALOG_MCP_API_KEY"]
     env = clean_env(
         tmp_path,
         CATALOG_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
