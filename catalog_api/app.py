@@ -38,11 +38,16 @@ __all__ = ["SchemaOutOfDateError", "create_app", "lifespan"]
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Create the engine and session factory; upgrade or check the schema."""
     settings: Settings = app.state.settings
+    # The schema and a small catalog's statistics are settled on connections of their own:
+    # SQLite reads its planner statistics when a connection first reads the schema.
+    setup = create_engine(settings)
+    try:
+        await prepare_schema(setup, auto_migrate=settings.should_auto_migrate)
+        await assume_statistics_when_small(setup)
+    finally:
+        await setup.dispose()
     engine = create_engine(settings)
     try:
-        await prepare_schema(engine, auto_migrate=settings.should_auto_migrate)
-        if await assume_statistics_when_small(engine):
-            await engine.dispose()  # connections already open would keep their old plans
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         reader = ProductReader.for_engine(engine)
