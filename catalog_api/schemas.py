@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -30,6 +30,15 @@ from catalog_api.facets.schemas import Facets
 from catalog_api.models import ProductStatus
 from catalog_api.search.schemas import QueryInterpretation
 from catalog_api.text import SLUG_MAX_LENGTH, clean_block, clean_line, slugify
+from catalog_api.variants.schemas import (
+    MAX_OPTIONS,
+    MAX_VARIANTS,
+    OptionIn,
+    OptionOut,
+    Sku,
+    VariantIn,
+    VariantOut,
+)
 
 MAX_PRICE_MINOR = 2**53 - 1
 ATTRIBUTE_KEY_MAX = 64
@@ -265,6 +274,31 @@ Keywords = Annotated[
     Field(max_length=30, description="SEO keywords, lowercase, deduplicated."),
     AfterValidator(_dedupe),
 ]
+Brand = Annotated[
+    str,
+    StringConstraints(max_length=100),
+    AfterValidator(_clean_line),
+    _within(100),
+    Field(description="Brand or maker, as shoppers know it.", examples=["Northpeak"]),
+]
+Options = Annotated[
+    list[OptionIn],
+    Field(
+        max_length=MAX_OPTIONS,
+        description="Named options in display order, e.g. size and colour; [] for a product "
+        "sold in one version. Each variant has one value of every option.",
+        examples=[[{"name": "size", "values": ["S", "M", "L"]}]],
+    ),
+]
+Variants = Annotated[
+    list[VariantIn],
+    Field(
+        min_length=1,
+        max_length=MAX_VARIANTS,
+        description="Every sellable version with its SKU, option values, price and stock. Omit "
+        "for a product without options and give price_minor and stock_quantity instead.",
+    ),
+]
 StatusField = Annotated[
     ProductStatus,
     Field(description="draft (hidden), active (for sale) or archived (withdrawn)."),
@@ -299,7 +333,40 @@ def _create_schema(schema: dict[str, Any]) -> None:
             "stock_quantity": 25,
             "status": "active",
             "attributes": {"color": "blue", "size": "42"},
-        }
+        },
+        {
+            "title": "Crew Neck Tee",
+            "category": "apparel",
+            "brand": "Northpeak",
+            "currency": "USD",
+            "status": "active",
+            "options": [
+                {"name": "size", "values": ["S", "M"]},
+                {"name": "colour", "values": ["navy", "white"]},
+            ],
+            "variants": [
+                {
+                    "sku": "TEE-S-NAVY",
+                    "option_values": {"size": "S", "colour": "navy"},
+                    "price_minor": 2500,
+                    "stock_quantity": 12,
+                },
+                {
+                    "sku": "TEE-M-NAVY",
+                    "option_values": {"size": "M", "colour": "navy"},
+                    "price_minor": 2500,
+                    "stock_quantity": 0,
+                },
+                {
+                    "sku": "TEE-M-WHITE",
+                    "option_values": {"size": "M", "colour": "white"},
+                    "price_minor": 2700,
+                    "compare_at_price_minor": 3200,
+                    "stock_quantity": 4,
+                    "barcode": "4006381333931",
+                },
+            ],
+        },
     ]
 
 
@@ -315,6 +382,10 @@ def _update_schema(schema: dict[str, Any]) -> None:
     schema["examples"] = [{"price_minor": 7999, "stock_quantity": 40}]
 
 
+# Request fields that describe the variants rather than columns of products.
+_VARIANT_FIELDS = {"price_minor", "stock_quantity", "sku", "options", "variants"}
+
+
 class ProductCreate(BaseModel):
     """A new product. Unknown fields are refused."""
 
@@ -325,18 +396,31 @@ class ProductCreate(BaseModel):
     slug: Slug | None = None
     description: Description = ""
     tags: Tags = Field(default_factory=list)
-    price_minor: PriceMinor
+    brand: Brand | None = None
+    price_minor: PriceMinor | None = Field(
+        default=None,
+        description="Price of a product without options, in the currency's minor unit (cents "
+        "for USD); required unless variants are given.",
+    )
     currency: Currency
-    stock_quantity: StockQuantity = 0
+    stock_quantity: StockQuantity | None = Field(
+        default=None,
+        description="Units in stock of a product without options (default 0); with variants, "
+        "give each variant its stock.",
+    )
+    sku: Sku | None = None
     status: StatusField = ProductStatus.DRAFT
     attributes: Attributes = Field(default_factory=dict)
     image_urls: ImageUrls = Field(default_factory=list)
     seo_keywords: Keywords = Field(default_factory=list)
+    options: Options = Field(default_factory=list)
+    variants: Variants | None = None
 
     def to_values(self) -> dict[str, Any]:
-        """Return column values for storage."""
-        values = self.model_dump(mode="json")
+        """Return the product's own column values; price, stock and options come from variants."""
+        values = self.model_dump(mode="json", exclude=_VARIANT_FIELDS)
         values["status"] = self.status
+        values["brand"] = self.brand or None
         return values
 
 
@@ -361,13 +445,24 @@ class ProductUpdate(BaseModel):
     slug: Slug | None = None
     description: Description | None = None
     tags: Tags | None = None
-    price_minor: PriceMinor | None = None
+    brand: Brand | None = Field(default=None, description='Brand or maker; "" clears it.')
+    price_minor: PriceMinor | None = Field(
+        default=None, description="New price of a product with one variant (no options)."
+    )
     currency: Currency | None = None
-    stock_quantity: StockQuantity | None = None
+    stock_quantity: StockQuantity | None = Field(
+        default=None, description="New stock of a product with one variant (no options)."
+    )
     status: StatusField | None = None
     attributes: Attributes | None = None
     image_urls: ImageUrls | None = None
     seo_keywords: Keywords | None = None
+    options: Options | None = None
+    variants: Variants | None = Field(
+        default=None,
+        description="The full new list of variants: matched to the stored ones by SKU, then by "
+        "option values; stored variants left out are deleted.",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -377,10 +472,12 @@ class ProductUpdate(BaseModel):
         return value
 
     def to_values(self) -> dict[str, Any]:
-        """Return the column values that were set."""
-        values = self.model_dump(mode="json", exclude_unset=True)
+        """Return the product's own column values that were set."""
+        values = self.model_dump(mode="json", exclude_unset=True, exclude=_VARIANT_FIELDS)
         if "status" in values:
             values["status"] = ProductStatus(values["status"])
+        if "brand" in values:
+            values["brand"] = values["brand"] or None
         return values
 
 
@@ -395,9 +492,16 @@ class ProductOut(BaseModel):
     description: str = Field(description="Long description, plain text.")
     category: str = Field(description="Category, lowercase.", examples=["footwear"])
     tags: list[str] = Field(description="Lowercase tags.", examples=[["running", "trail"]])
-    price_minor: int = Field(description="Price in the currency's minor unit.", examples=[8999])
+    brand: str | None = Field(default=None, description="Brand or maker, if known.")
+    price_minor: int = Field(
+        description="Lowest price of its variants, in the currency's minor unit (read-only).",
+        examples=[8999],
+    )
     currency: str = Field(description="ISO 4217 currency code.", examples=["USD"])
-    stock_quantity: int = Field(description="Units in stock.", examples=[25])
+    stock_quantity: int = Field(
+        description="Units in stock over all its variants (read-only; capped at 2147483647).",
+        examples=[25],
+    )
     status: ProductStatus = Field(description="draft, active or archived.")
     attributes: dict[str, str] = Field(description="Free-form string properties.")
     image_urls: list[str] = Field(description="Image URLs.")
@@ -405,16 +509,40 @@ class ProductOut(BaseModel):
     created_at: datetime = Field(description="When the product was created (UTC).")
     updated_at: datetime = Field(description="When the product last changed (UTC).")
     version: int = Field(description="1 at creation, incremented on every change.", examples=[1])
+    options: list[OptionOut] = Field(
+        default_factory=list, description="Named options with their values; [] without options."
+    )
+    variants: list[VariantOut] = Field(
+        default_factory=list, description="Its sellable versions, in order."
+    )
 
     @property
     def etag(self) -> str:
         """Return the strong entity tag of this version of the product."""
         return f'"{self.id}.{self.version}"'
 
-    @computed_field(description="Price as a decimal string in major units, e.g. '89.99'.")
+    @computed_field(description="Lowest price as a decimal string in major units, e.g. '89.99'.")
     def price(self) -> str:
-        """Return the price in major units."""
+        """Return the lowest price in major units."""
         return format_price(self.price_minor, self.currency)
+
+    def _highest_price(self) -> int:
+        return max((v.price_minor for v in self.variants), default=self.price_minor)
+
+    @computed_field(description="Highest price of its variants, in minor units (read-only).")
+    def price_max_minor(self) -> int:
+        """Return the highest variant price (the price itself without variants)."""
+        return self._highest_price()
+
+    @computed_field(description="Highest price as a decimal string in major units.")
+    def price_max(self) -> str:
+        """Return the highest price in major units."""
+        return format_price(self._highest_price(), self.currency)
+
+    @computed_field(description="in_stock when any variant has stock, else out_of_stock.")
+    def availability(self) -> Literal["in_stock", "out_of_stock"]:
+        """Return whether any unit is in stock."""
+        return "in_stock" if self.stock_quantity > 0 else "out_of_stock"
 
     @computed_field(description="True when a shopper can buy it now: active and in stock.")
     def available(self) -> bool:
