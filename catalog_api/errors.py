@@ -133,6 +133,13 @@ class InvalidInputError(DomainError):
         super().__init__(detail, errors=[{"field": field, "message": detail}], **extensions)
 
 
+class InvalidVariantsError(InvalidInputError):
+    """Options, variants, price and stock of a request do not fit together."""
+
+    code = "invalid-variants"
+    title = "Options and variants do not fit together"
+
+
 class AuthenticationError(DomainError):
     """A write came without a valid API key."""
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
-import unicodedata
-from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -15,19 +12,22 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    GetJsonSchemaHandler,
     HttpUrl,
     StringConstraints,
     UrlConstraints,
     computed_field,
     field_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
 
 from catalog_api.currencies import MINOR_UNITS, format_price
 from catalog_api.facets.schemas import Facets
 from catalog_api.models import ProductStatus
+from catalog_api.schema_text import VISIBLE, not_only_hidden
+from catalog_api.schema_text import Documented as _Documented
+from catalog_api.schema_text import check_length as _check_length
+from catalog_api.schema_text import clean_text_line as _clean_line
+from catalog_api.schema_text import non_empty_line as _non_empty_line
+from catalog_api.schema_text import within as _within
 from catalog_api.search.schemas import QueryInterpretation
 from catalog_api.text import SLUG_MAX_LENGTH, clean_block, clean_line, slugify
 from catalog_api.variants.schemas import (
@@ -38,45 +38,12 @@ from catalog_api.variants.schemas import (
     Sku,
     VariantIn,
     VariantOut,
+    hoist_descriptions,
 )
 
 MAX_PRICE_MINOR = 2**53 - 1
 ATTRIBUTE_KEY_MAX = 64
 ATTRIBUTE_VALUE_MAX = 500
-NORMALISED = "once normalised (NFC, lowercase where stored so)"
-# Categories of the characters clean_line may drop (whitespace, controls, format, private use).
-_MAYBE_HIDDEN = {"Cc", "Cf", "Co", "Zs", "Zl", "Zp"}
-
-
-def _class_member(code: int) -> str:
-    # \uXXXX reads the same in ECMA, Python and Rust regexes; astral characters go in as
-    # themselves, as the engines disagree on an escape for them.
-    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
-
-
-def _character_class(codes: Iterable[int]) -> str:
-    runs: list[list[int]] = []
-    for code in codes:
-        if runs and runs[-1][1] == code - 1:
-            runs[-1][1] = code
-        else:
-            runs.append([code, code])
-    return "".join(
-        _class_member(first) if first == last else f"{_class_member(first)}-{_class_member(last)}"
-        for first, last in runs
-    )
-
-
-@functools.cache
-def hidden_text_pattern() -> str:
-    """Return a JSON Schema pattern matching text that clean_line reduces to nothing."""
-    # Lone surrogates are dropped too, but no JSON Schema engine accepts them in a pattern.
-    hidden = (
-        code
-        for code in range(sys.maxunicode + 1)
-        if unicodedata.category(chr(code)) in _MAYBE_HIDDEN and not clean_line(chr(code))
-    )
-    return f"^[{_character_class(hidden)}]*$"
 
 
 @functools.cache
@@ -94,46 +61,6 @@ def currency_pattern() -> str:
         for first, rests in by_first.items()
     )
     return f"^(?:{'|'.join(groups)})$"
-
-
-class _Documented:
-    """Add to a JSON schema a rule that a validator enforces; the value is computed on first use."""
-
-    def __init__(self, keyword: str, value: Callable[[], Any], *, of_keys: bool = False) -> None:
-        self.keyword = keyword
-        self.value = value
-        self.of_keys = of_keys
-
-    def __get_pydantic_json_schema__(
-        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        """Set the keyword in the schema of the value, or of a mapping's keys."""
-        schema = handler(core_schema)
-        # Keys go through propertyNames: a pattern on a dict's key type would make pydantic
-        # write patternProperties, which lets any other key through with any value.
-        target = schema.setdefault("propertyNames", {}) if self.of_keys else schema
-        target[self.keyword] = self.value()
-        return schema
-
-
-def _not_only_hidden() -> dict[str, str]:
-    # A `not` of what is hidden rather than a class of what is visible: it says the same, and
-    # test data generators draw from it some ten times faster.
-    return {"pattern": hidden_text_pattern()}
-
-
-VISIBLE = _Documented("not", _not_only_hidden)
-
-
-def _clean_line(value: str) -> str:
-    return clean_line(value)
-
-
-def _non_empty_line(value: str) -> str:
-    value = clean_line(value)
-    if not value:
-        raise ValueError("must contain visible characters")
-    return value
 
 
 def _slug(value: str) -> str:
@@ -160,21 +87,6 @@ def _currency(value: str) -> str:
     if code not in MINOR_UNITS:
         raise ValueError("must be an ISO 4217 currency code such as USD, EUR or JPY")
     return code
-
-
-def _within(limit: int) -> AfterValidator:
-    """Check a length again after cleaning: NFC and casefolding can lengthen text ('ß' to 'ss')."""
-
-    def check(value: str) -> str:
-        _check_length(value, limit)
-        return value
-
-    return AfterValidator(check)
-
-
-def _check_length(value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise ValueError(f"must be at most {limit} characters {NORMALISED}; this is {len(value)}")
 
 
 def _attributes(value: dict[str, str]) -> dict[str, str]:
@@ -256,7 +168,7 @@ AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=ATTRIBU
 AttributeValue = Annotated[str, StringConstraints(max_length=ATTRIBUTE_VALUE_MAX)]
 Attributes = Annotated[
     dict[AttributeKey, AttributeValue],
-    _Documented("not", _not_only_hidden, of_keys=True),
+    _Documented("not", not_only_hidden, of_keys=True),
     Field(max_length=50, description="Free-form string properties.", examples=[{"color": "red"}]),
     AfterValidator(_attributes),
 ]
@@ -305,16 +217,8 @@ StatusField = Annotated[
 ]
 
 
-def _hoist_descriptions(schema: dict[str, Any]) -> None:
-    """Show the description of an optional field next to its anyOf, where docs look."""
-    for prop in schema.get("properties", {}).values():
-        for option in prop.get("anyOf", []):
-            if "description" in option and "description" not in prop:
-                prop["description"] = option["description"]
-
-
 def _create_schema(schema: dict[str, Any]) -> None:
-    _hoist_descriptions(schema)
+    hoist_descriptions(schema)
     # The model also reads archived rows (imports); the API creates only drafts and actives.
     schema["properties"]["status"] = {
         "type": "string",
@@ -371,7 +275,7 @@ def _create_schema(schema: dict[str, Any]) -> None:
 
 
 def _update_schema(schema: dict[str, Any]) -> None:
-    _hoist_descriptions(schema)
+    hoist_descriptions(schema)
     # Null is refused (omit a field to keep it), so the schema offers only the value itself.
     for prop in schema.get("properties", {}).values():
         options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
@@ -427,7 +331,7 @@ class ProductCreate(BaseModel):
 class ProductReplace(ProductCreate):
     """A full replacement of a product; omitted fields take their defaults, slug excepted."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_hoist_descriptions)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=hoist_descriptions)
 
     slug: Slug | None = Field(default=None, description="New slug; omitted keeps the current one.")
 

@@ -109,7 +109,7 @@ class ProductRepository:
         rows = await self.session.execute(
             select(Product.slug, Product.id).where(Product.slug.in_(slugs))
         )
-        return dict(rows.tuples())
+        return {row.slug: row.id for row in rows}
 
     async def slugs_with_prefix(self, base: str) -> set[str]:
         """Return the slugs equal to base or of the form base-N."""
@@ -158,7 +158,7 @@ class ProductRepository:
         """Insert many products with one executemany (no ORM bookkeeping)."""
         if not rows:
             return
-        rows = [{**row, **row_search_fields(row)} for row in rows]
+        rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
         written(self.session.sync_session)
         connection = await self.session.connection()
         if self.dialect == "sqlite":

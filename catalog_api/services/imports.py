@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.db import begin_write
-from catalog_api.errors import InvalidInputError
+from catalog_api.errors import InvalidVariantsError
 from catalog_api.models import Product, utcnow
 from catalog_api.repositories import ProductRepository
 from catalog_api.schemas import ProductCreate
@@ -181,7 +181,7 @@ class ImportService:
                 plan = single_variant_plan(
                     product, price_minor=row.price_minor, stock_quantity=row.stock_quantity or 0
                 )
-            except InvalidInputError as error:
+            except InvalidVariantsError as error:
                 outcomes[index] = RowOutcome(RowResult.REJECTED, f"slug '{slug}': {error.detail}")
                 continue
             variants_changed = await self.variant_service.apply_plan(product, plan, slug=slug)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from catalog_api.errors import InvalidInputError
+from catalog_api.errors import InvalidVariantsError
 from catalog_api.variants.schemas import OptionIn, VariantIn
 
 
@@ -54,7 +54,7 @@ def _checked_options(options: Sequence[OptionIn]) -> list[dict[str, Any]]:
     for index, option in enumerate(options):
         folded = option.name.casefold()
         if folded in seen:
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 f"Two options are both named '{option.name}' (names are compared ignoring case).",
                 field=f"options.{index}.name",
             )
@@ -62,7 +62,7 @@ def _checked_options(options: Sequence[OptionIn]) -> list[dict[str, Any]]:
         values: dict[str, int] = {}
         for position, value in enumerate(option.values):
             if value.casefold() in values:
-                raise InvalidInputError(
+                raise InvalidVariantsError(
                     f"Option '{option.name}' lists '{value}' twice (values are compared "
                     "ignoring case).",
                     field=f"options.{index}.values.{position}",
@@ -82,7 +82,7 @@ def _resolved_values(
     for name, _ in folded.values():
         if name.casefold() not in by_name:
             known = ", ".join(option["name"] for option in options) or "none"
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 f"Variant {index} has a value for '{name}', which is not an option of the "
                 f"product (options: {known}).",
                 field=field,
@@ -91,7 +91,7 @@ def _resolved_values(
     for option in options:
         name = option["name"]
         if name.casefold() not in folded:
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 f"Variant {index} has no value for option '{name}'; every variant needs one "
                 "value of each option.",
                 field=field,
@@ -99,7 +99,7 @@ def _resolved_values(
         value = folded[name.casefold()][1]
         spelt = {v.casefold(): v for v in option["values"]}.get(value.casefold())
         if spelt is None:
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 f"Variant {index} has '{value}' for option '{name}', which is not one of its "
                 f"values ({', '.join(option['values'])}).",
                 field=field,
@@ -116,7 +116,7 @@ def plan(options: Sequence[OptionIn], variants: Sequence[VariantIn]) -> VariantP
     """
     stored = _checked_options(options)
     if not stored and len(variants) != 1:
-        raise InvalidInputError(
+        raise InvalidVariantsError(
             f"A product without options has exactly one variant; this request has "
             f"{len(variants)}. Declare options (e.g. size) to sell several variants.",
             field="variants",
@@ -137,7 +137,7 @@ def plan(options: Sequence[OptionIn], variants: Sequence[VariantIn]) -> VariantP
         )
         key = spec.combination()
         if key in combinations:
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 f"Variants {combinations[key]} and {index} have the same option values "
                 f"({_describe(values)}); each variant needs its own combination.",
                 field=f"variants.{index}.option_values",
@@ -145,7 +145,7 @@ def plan(options: Sequence[OptionIn], variants: Sequence[VariantIn]) -> VariantP
         combinations[key] = index
         if variant.sku is not None:
             if variant.sku in skus:
-                raise InvalidInputError(
+                raise InvalidVariantsError(
                     f"Variants {skus[variant.sku]} and {index} both have SKU '{variant.sku}'; "
                     "SKUs are unique across the catalog.",
                     field=f"variants.{index}.sku",
@@ -171,13 +171,13 @@ def plan_request(
     """Return the plan of a create or replace: its variants, or one made of price and stock."""
     if variants is None:
         if options:
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 "A product with options needs its variants: give variants, each with a value "
                 "of every option, its price_minor and stock_quantity.",
                 field="variants",
             )
         if price_minor is None:
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 "Give price_minor (and stock_quantity) for a product without options, or "
                 "variants with their own prices.",
                 field="price_minor",
@@ -186,7 +186,7 @@ def plan_request(
     given = {"price_minor": price_minor, "stock_quantity": stock_quantity, "sku": sku}
     for name, value in given.items():
         if value is not None:
-            raise InvalidInputError(
+            raise InvalidVariantsError(
                 f"{name} belongs to each variant when variants are given; set it in variants "
                 "and leave it out of the product.",
                 field=name,
@@ -206,7 +206,7 @@ def single_variant_plan(
     variants = product.variants
     if len(variants) > 1 or (variants and variants[0].option_values):
         field = "price_minor" if price_minor is not None else "stock_quantity"
-        raise InvalidInputError(
+        raise InvalidVariantsError(
             f"This product has {len(variants)} variants with options: set {field} on each "
             "variant (in variants, or PATCH /api/products/{id}/variants/{sku}).",
             field=field,
@@ -241,14 +241,14 @@ def update_plan(
         given = {"price_minor": price_minor, "stock_quantity": stock_quantity}
         for name, value in given.items():
             if value is not None:
-                raise InvalidInputError(
+                raise InvalidVariantsError(
                     f"{name} belongs to each variant when variants are given; set it in "
                     "variants and leave it out of the product.",
                     field=name,
                 )
         return plan(options if options is not None else stored_options(product.options), variants)
     if options is not None:
-        raise InvalidInputError(
+        raise InvalidVariantsError(
             "Changing options changes which variants exist: send variants too, each with a "
             "value of every option.",
             field="variants",

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from catalog_api.currencies import format_price
-from catalog_api.text import clean_line
+from catalog_api.schema_text import VISIBLE, Documented, non_empty_line, not_only_hidden, within
 from catalog_api.variants.models import OPTION_NAME_MAX, OPTION_VALUE_MAX, SKU_MAX_LENGTH
 
 MAX_OPTIONS = 3
@@ -25,33 +25,27 @@ MAX_STOCK = 2**31 - 1
 _MAX_AMOUNT = 2**53 - 1
 
 
-def _visible_line(value: str) -> str:
-    value = clean_line(value)
-    if not value:
-        raise ValueError("must contain visible characters")
-    return value
-
-
-def _sku(value: str) -> str:
-    if not value.isprintable():
-        raise ValueError("must not contain control or invisible characters")
-    return value
-
-
-def _gtin(value: str) -> str:
-    if not value.isascii() or not value.isdigit() or len(value) not in {8, 12, 13, 14}:
-        raise ValueError("must be a GTIN: 8, 12, 13 or 14 digits")
-    return value
+def _option_values(value: dict[str, str]) -> dict[str, str]:
+    cleaned: dict[str, str] = {}
+    for key, item in value.items():
+        name = non_empty_line(key)
+        if name.casefold() in (known.casefold() for known in cleaned):
+            raise ValueError(f"two option names are both {name!r} once cleaned and compared")
+        cleaned[name] = item
+    return cleaned
 
 
 Sku = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=SKU_MAX_LENGTH, pattern=r"^[^\s/?#%\\]+$"),
-    AfterValidator(_sku),
+    # Printable ASCII but space and / ? # % \, so that a SKU reads the same in a URL path.
+    StringConstraints(
+        min_length=1, max_length=SKU_MAX_LENGTH, pattern=r'^[!"$&-.0-9:->@-\[\]-~]+$'
+    ),
     Field(
         description=(
-            "Stock keeping unit, unique across the catalog (case counts): no spaces and none "
-            "of / ? # % \\. Derived from the slug (and the option values) when omitted."
+            "Stock keeping unit, unique across the catalog (case counts): printable ASCII "
+            "without spaces and without / ? # % \\. Derived from the slug (and the option "
+            "values) when omitted."
         ),
         examples=["TEE-CREW-M-BLUE"],
     ),
@@ -59,13 +53,27 @@ Sku = Annotated[
 OptionName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=OPTION_NAME_MAX),
-    AfterValidator(_visible_line),
+    VISIBLE,
+    AfterValidator(non_empty_line),
+    within(OPTION_NAME_MAX),
     Field(description="Option name, e.g. size or colour.", examples=["size"]),
 ]
 OptionValue = Annotated[
     str,
     StringConstraints(min_length=1, max_length=OPTION_VALUE_MAX),
-    AfterValidator(_visible_line),
+    VISIBLE,
+    AfterValidator(non_empty_line),
+    within(OPTION_VALUE_MAX),
+]
+OptionValues = Annotated[
+    dict[Annotated[str, StringConstraints(min_length=1, max_length=OPTION_NAME_MAX)], OptionValue],
+    Documented("not", not_only_hidden, of_keys=True),
+    Field(
+        max_length=MAX_OPTIONS,
+        description="A value of every option of the product, and no other; {} without options.",
+        examples=[{"size": "M", "colour": "blue"}],
+    ),
+    AfterValidator(_option_values),
 ]
 VariantPrice = Annotated[
     int,
@@ -82,8 +90,7 @@ VariantStock = Annotated[
 ]
 Barcode = Annotated[
     str,
-    StringConstraints(min_length=8, max_length=14, pattern=r"^[0-9]+$"),
-    AfterValidator(_gtin),
+    StringConstraints(pattern=r"^(?:[0-9]{8}|[0-9]{12,14})$"),
     Field(
         description="GTIN (EAN-8, UPC-A, EAN-13 or GTIN-14): digits only.",
         examples=["4006381333931"],
@@ -92,6 +99,24 @@ Barcode = Annotated[
 WeightGrams = Annotated[
     int, Field(ge=0, le=2**31 - 1, description="Shipping weight in grams.", examples=[180])
 ]
+
+
+def hoist_descriptions(schema: dict[str, Any]) -> None:
+    """Show the description of an optional field next to its anyOf, where docs look."""
+    for prop in schema.get("properties", {}).values():
+        for option in prop.get("anyOf", []):
+            if "description" in option and "description" not in prop:
+                prop["description"] = option["description"]
+
+
+def _patch_schema(schema: dict[str, Any]) -> None:
+    hoist_descriptions(schema)
+    # Null is refused (omit a field to keep it), so the schema offers only the value itself.
+    for prop in schema.get("properties", {}).values():
+        options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
+        if len(options) == 1:
+            prop.update({**options[0], **prop})
+    schema["examples"] = [{"stock_quantity": 7}]
 
 
 class OptionIn(BaseModel):
@@ -120,15 +145,10 @@ class OptionOut(BaseModel):
 class VariantIn(BaseModel):
     """One variant of a product being created or replaced."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=hoist_descriptions)
 
     sku: Sku | None = None
-    option_values: dict[OptionName, OptionValue] = Field(
-        default_factory=dict,
-        max_length=MAX_OPTIONS,
-        description="A value for every option of the product, and no others; {} without options.",
-        examples=[{"size": "M", "colour": "blue"}],
-    )
+    option_values: OptionValues = Field(default_factory=dict)
     price_minor: VariantPrice
     compare_at_price_minor: VariantPrice | None = Field(
         default=None, description="Former or list price shown struck through; minor units."
@@ -141,9 +161,7 @@ class VariantIn(BaseModel):
 class VariantPatch(BaseModel):
     """A change to one variant's price or stock; omitted fields stay, null is not a value."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"stock_quantity": 7}]}
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema)
 
     price_minor: VariantPrice | None = None
     compare_at_price_minor: VariantPrice | None = None
