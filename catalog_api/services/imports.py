@@ -105,7 +105,7 @@ class ImportService:
             sku = row.sku or slug
             if slug not in taken and sku in skus_taken:
                 reason = f"SKU '{sku}' already belongs to another variant"
-                outcomes.append(RowOutcome(RowResult.REJECTED, reason, conflict=True))
+                outcomes.append(RowOutcome(RowResult.REJECTED, reason))
             elif slug not in taken:
                 taken.add(slug)
                 skus_taken.add(sku)
@@ -141,9 +141,14 @@ class ImportService:
         self, new_rows: list[dict[str, Any]], skus: dict[str, str]
     ) -> None:
         """Give each new product its one variant, with the product's price and stock."""
-        if not new_rows:
+        named = [row for row in new_rows if skus[row["slug"]] != row["slug"]]
+        await self.variants.insert_defaults(
+            [row["slug"] for row in new_rows if skus[row["slug"]] == row["slug"]]
+        )
+        if not named:
             return
-        ids = await self.products.ids_by_slug([row["slug"] for row in new_rows])
+        # Rows that name their own SKU (rare in imports) go in one by one from Python.
+        ids = await self.products.ids_by_slug([row["slug"] for row in named])
         await self.variants.insert_many(
             [
                 {
@@ -157,7 +162,7 @@ class ImportService:
                     "updated_at": row["updated_at"],
                     "version": 1,
                 }
-                for row in new_rows
+                for row in named
             ]
         )
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.variants.models import ProductVariant, VariantOptionValue
+
+_COPY_DEFAULTS = (
+    "INSERT INTO product_variants (product_id, sku, position, option_values, price_minor, "
+    "stock_quantity, created_at, updated_at, version) SELECT id, slug, 0, {empty}, price_minor, "
+    "stock_quantity, created_at, updated_at, 1 FROM products WHERE slug IN :slugs"
+)
+# By "is PostgreSQL": the empty JSON object as each dialect writes it.
+_DEFAULT_VARIANTS = {
+    False: _COPY_DEFAULTS.format(empty="'{}'"),
+    True: _COPY_DEFAULTS.format(empty="'{}'::jsonb"),
+}
 
 
 def is_sku_conflict(error: IntegrityError) -> bool:
@@ -70,6 +81,17 @@ class VariantRepository:
         ]
         if rows:
             await self.session.execute(insert(VariantOptionValue), rows)
+
+    async def insert_defaults(self, slugs: Sequence[str]) -> None:
+        """Give the products with these slugs one default variant each, named by the slug."""
+        if not slugs:
+            return
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
+        # One statement per batch, and no values through Python: as fast as the products' insert.
+        statement = text(_DEFAULT_VARIANTS[dialect == "postgresql"]).bindparams(
+            bindparam("slugs", expanding=True)
+        )
+        await self.session.execute(statement, {"slugs": list(slugs)})
 
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert variant rows with one executemany (imports of simple products)."""
