@@ -427,3 +427,32 @@ async def test_idempotent_create_of_a_product_with_variants(client: httpx.AsyncC
         "/api/products", json=product_body(), headers={"Idempotency-Key": "tee-twice"}
     )
     assert retry.status_code == 201
+
+
+async def test_concurrent_variant_updates_keep_the_totals_exact(client: httpx.AsyncClient) -> None:
+    product = await posted(client, tee())
+    skus = ["TEE-S-NAVY", "TEE-M-NAVY", "TEE-M-WHITE"]
+
+    async def stock(i: int) -> int:
+        sku = skus[i % 3]
+        url = f"/api/products/{product['id']}/variants/{sku}"
+        body = {"stock_quantity": 100 + i, "price_minor": 1000 + i}
+        return (await client.patch(url, json=body)).status_code
+
+    assert Counter(await asyncio.gather(*(stock(i) for i in range(24)))) == {200: 24}
+    after = (await client.get(f"/api/products/{product['id']}")).json()
+    variants = after["variants"]
+    assert after["stock_quantity"] == sum(v["stock_quantity"] for v in variants)
+    assert after["price_minor"] == min(v["price_minor"] for v in variants)
+    assert after["price_max_minor"] == max(v["price_minor"] for v in variants)
+    assert sum(v["version"] - 1 for v in variants) == 24
+    assert after["version"] == 1 + 24
+
+
+async def test_total_stock_is_capped_at_the_column_maximum(client: httpx.AsyncClient) -> None:
+    body = tee()
+    for variant in body["variants"]:
+        variant["stock_quantity"] = 2**31 - 1
+    product = await posted(client, body)
+    assert product["stock_quantity"] == 2**31 - 1
+    assert [v["stock_quantity"] for v in product["variants"]] == [2**31 - 1] * 3
