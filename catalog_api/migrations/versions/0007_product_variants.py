@@ -12,6 +12,11 @@ Each product gets one default variant with its price and stock, position 0, no o
 values, and its slug as SKU (slugs are unique, and no SKU existed before). One INSERT ...
 SELECT copies them all, then the indexes are built over the filled table.
 
+product_variants references products ON DELETE CASCADE, and the app runs SQLite with
+foreign_keys=ON: a later migration that rebuilds products on SQLite (drop and rename, as 0004
+did) would delete every variant with it, so it must keep the variants aside or run with
+foreign keys off.
+
 Downgrade drops the variant tables and the new columns: products keep the lowest price and
 the total stock; the variants' own prices, stocks and SKUs are lost.
 
