@@ -28,6 +28,7 @@ from catalog_api.routes.params import document_page_size
 from catalog_api.search.vocabulary import VOCABULARIES
 from catalog_api.services.queries import ProductQueries
 from catalog_api.serving import no_write_redirects
+from catalog_api.variants import routes as variant_routes
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(products.router)
+    app.include_router(variant_routes.router)
     products.add_fast_routes(app)
     app.include_router(catalog.router)
     app.include_router(describe.router)
