@@ -113,7 +113,13 @@ def product_rows(judgments: Judgments) -> list[dict[str, Any]]:
         )
         values = create.to_values()
         values.update(
-            id=uid, slug=f"hd-{uid}", version=1, created_at=_CREATED_AT, updated_at=_CREATED_AT
+            id=uid,
+            slug=f"hd-{uid}",
+            version=1,
+            created_at=_CREATED_AT,
+            updated_at=_CREATED_AT,
+            price_minor=100,
+            stock_quantity=0,
         )
         rows.append(values)
     return rows

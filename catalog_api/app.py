@@ -29,6 +29,7 @@ from catalog_api.routes.params import document_page_size
 from catalog_api.search.vocabulary import VOCABULARIES
 from catalog_api.services.queries import ProductQueries
 from catalog_api.serving import no_write_redirects
+from catalog_api.variants import routes as variant_routes
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,16 @@ __all__ = ["SchemaOutOfDateError", "create_app", "lifespan"]
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Create the engine and session factory; upgrade or check the schema."""
     settings: Settings = app.state.settings
+    # The schema and a small catalog's statistics are settled on connections of their own:
+    # SQLite reads its planner statistics when a connection first reads the schema.
+    setup = create_engine(settings)
+    try:
+        await prepare_schema(setup, auto_migrate=settings.should_auto_migrate)
+        await assume_statistics_when_small(setup)
+    finally:
+        await setup.dispose()
     engine = create_engine(settings)
     try:
-        await prepare_schema(engine, auto_migrate=settings.should_auto_migrate)
-        if await assume_statistics_when_small(engine):
-            await engine.dispose()  # connections already open would keep their old plans
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         reader = ProductReader.for_engine(engine)
@@ -107,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(products.router)
+    app.include_router(variant_routes.router)
     products.add_fast_routes(app)
     app.include_router(catalog.router)
     app.include_router(describe.router)

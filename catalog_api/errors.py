@@ -77,6 +77,29 @@ class DuplicateSlugError(ConflictError):
         )
 
 
+class VariantNotFoundError(NotFoundError):
+    """No variant has the given SKU (in the given product)."""
+
+    code = "variant-not-found"
+    title = "Variant not found"
+
+
+class DuplicateSkuError(ConflictError):
+    """Another variant already has one of the SKUs."""
+
+    code = "duplicate-sku"
+    title = "SKU already in use"
+
+    def __init__(self, skus: list[str]) -> None:
+        named = ", ".join(f"'{sku}'" for sku in skus)
+        super().__init__(
+            f"SKU {named} already belongs to another variant; SKUs are unique across the "
+            "catalog. Choose another SKU, or change the variant that has it.",
+            skus=skus,
+        )
+        self.skus = skus
+
+
 class InvalidStatusTransitionError(ConflictError):
     """The status change is not allowed from the current status."""
 
@@ -108,6 +131,13 @@ class InvalidInputError(DomainError):
 
     def __init__(self, detail: str, *, field: str, value: Any = None, **extensions: Any) -> None:
         super().__init__(detail, errors=[{"field": field, "message": detail}], **extensions)
+
+
+class InvalidVariantsError(InvalidInputError):
+    """Options, variants, price and stock of a request do not fit together."""
+
+    code = "invalid-variants"
+    title = "Options and variants do not fit together"
 
 
 class AuthenticationError(DomainError):

@@ -150,9 +150,14 @@ def validate_row(row: dict[str, Any]) -> ProductCreate:
     row = dict(row)
     _price_to_minor(row)
     try:
-        return ProductCreate.model_validate(row)
+        product = ProductCreate.model_validate(row)
     except ValidationError as error:
         raise RowError(describe_validation_error(error)) from error
+    if product.variants is not None or product.options:
+        raise RowError("options and variants are not imported yet; create such products by API")
+    if product.price_minor is None:
+        raise RowError("price_minor: Field required")
+    return product
 
 
 def parse_jsonl(stream: TextIO) -> Iterator[Record]:

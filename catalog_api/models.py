@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -20,7 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from catalog_api.variants.models import ProductVariant
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +65,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 MAX_PRODUCT_ID = 2**31 - 1
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
-JSON_COLUMNS = frozenset({"tags", "attributes", "image_urls", "seo_keywords"})
+JSON_COLUMNS = frozenset({"tags", "attributes", "image_urls", "seo_keywords", "options"})
 
 
 def _analysed(part: str, context: Any) -> str:
@@ -97,6 +100,11 @@ class Product(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(100))
     tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    brand: Mapped[str | None] = mapped_column(String(100), nullable=True, default=None)
+    # [{"name": "size", "values": ["S", "M"]}, ...] in display order; empty for a simple product.
+    options: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    # Derived from the variants in the same transaction as any change to them (lowest price,
+    # total stock), so every list, sort, filter and search index over products keeps working.
     price_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     stock_quantity: Mapped[int] = mapped_column(Integer, default=0)
@@ -121,6 +129,14 @@ class Product(Base):
     search_title: Mapped[str] = mapped_column(Text, default=lambda c: _analysed("title", c))
     search_labels: Mapped[str] = mapped_column(Text, default=lambda c: _analysed("labels", c))
     search_body: Mapped[str] = mapped_column(Text, default=lambda c: _analysed("body", c))
+
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product",
+        lazy="selectin",
+        order_by="ProductVariant.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
@@ -148,3 +164,7 @@ class IdempotencyRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_idempotency_keys_expires_at", "expires_at"),)
+
+
+# The variant tables join the metadata and the mapper registry wherever products are used.
+from catalog_api.variants import models as _variant_models  # noqa: E402, F401

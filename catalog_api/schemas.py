@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import functools
-import sys
-import unicodedata
-from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -16,59 +13,38 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    GetJsonSchemaHandler,
     HttpUrl,
     StringConstraints,
     UrlConstraints,
     computed_field,
     field_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
 
 from catalog_api.currencies import MINOR_UNITS, format_price
 from catalog_api.facets.schemas import Facets
 from catalog_api.models import ProductStatus
+from catalog_api.schema_text import VISIBLE, not_only_hidden
+from catalog_api.schema_text import Documented as _Documented
+from catalog_api.schema_text import check_length as _check_length
+from catalog_api.schema_text import clean_text_line as _clean_line
+from catalog_api.schema_text import non_empty_line as _non_empty_line
+from catalog_api.schema_text import within as _within
 from catalog_api.search.schemas import QueryInterpretation
 from catalog_api.text import SLUG_MAX_LENGTH, clean_block, clean_line, slugify
+from catalog_api.variants.schemas import (
+    MAX_OPTIONS,
+    MAX_VARIANTS,
+    OptionIn,
+    OptionOut,
+    Sku,
+    VariantIn,
+    VariantOut,
+    hoist_descriptions,
+)
 
 MAX_PRICE_MINOR = 2**53 - 1
 ATTRIBUTE_KEY_MAX = 64
 ATTRIBUTE_VALUE_MAX = 500
-NORMALISED = "once normalised (NFC, lowercase where stored so)"
-# Categories of the characters clean_line may drop (whitespace, controls, format, private use).
-_MAYBE_HIDDEN = {"Cc", "Cf", "Co", "Zs", "Zl", "Zp"}
-
-
-def _class_member(code: int) -> str:
-    # \uXXXX reads the same in ECMA, Python and Rust regexes; astral characters go in as
-    # themselves, as the engines disagree on an escape for them.
-    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
-
-
-def _character_class(codes: Iterable[int]) -> str:
-    runs: list[list[int]] = []
-    for code in codes:
-        if runs and runs[-1][1] == code - 1:
-            runs[-1][1] = code
-        else:
-            runs.append([code, code])
-    return "".join(
-        _class_member(first) if first == last else f"{_class_member(first)}-{_class_member(last)}"
-        for first, last in runs
-    )
-
-
-@functools.cache
-def hidden_text_pattern() -> str:
-    """Return a JSON Schema pattern matching text that clean_line reduces to nothing."""
-    # Lone surrogates are dropped too, but no JSON Schema engine accepts them in a pattern.
-    hidden = (
-        code
-        for code in range(sys.maxunicode + 1)
-        if unicodedata.category(chr(code)) in _MAYBE_HIDDEN and not clean_line(chr(code))
-    )
-    return f"^[{_character_class(hidden)}]*$"
 
 
 @functools.cache
@@ -86,46 +62,6 @@ def currency_pattern() -> str:
         for first, rests in by_first.items()
     )
     return f"^(?:{'|'.join(groups)})$"
-
-
-class _Documented:
-    """Add to a JSON schema a rule that a validator enforces; the value is computed on first use."""
-
-    def __init__(self, keyword: str, value: Callable[[], Any], *, of_keys: bool = False) -> None:
-        self.keyword = keyword
-        self.value = value
-        self.of_keys = of_keys
-
-    def __get_pydantic_json_schema__(
-        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        """Set the keyword in the schema of the value, or of a mapping's keys."""
-        schema = handler(core_schema)
-        # Keys go through propertyNames: a pattern on a dict's key type would make pydantic
-        # write patternProperties, which lets any other key through with any value.
-        target = schema.setdefault("propertyNames", {}) if self.of_keys else schema
-        target[self.keyword] = self.value()
-        return schema
-
-
-def _not_only_hidden() -> dict[str, str]:
-    # A `not` of what is hidden rather than a class of what is visible: it says the same, and
-    # test data generators draw from it some ten times faster.
-    return {"pattern": hidden_text_pattern()}
-
-
-VISIBLE = _Documented("not", _not_only_hidden)
-
-
-def _clean_line(value: str) -> str:
-    return clean_line(value)
-
-
-def _non_empty_line(value: str) -> str:
-    value = clean_line(value)
-    if not value:
-        raise ValueError("must contain visible characters")
-    return value
 
 
 def _slug(value: str) -> str:
@@ -152,21 +88,6 @@ def _currency(value: str) -> str:
     if code not in MINOR_UNITS:
         raise ValueError("must be an ISO 4217 currency code such as USD, EUR or JPY")
     return code
-
-
-def _within(limit: int) -> AfterValidator:
-    """Check a length again after cleaning: NFC and casefolding can lengthen text ('ß' to 'ss')."""
-
-    def check(value: str) -> str:
-        _check_length(value, limit)
-        return value
-
-    return AfterValidator(check)
-
-
-def _check_length(value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise ValueError(f"must be at most {limit} characters {NORMALISED}; this is {len(value)}")
 
 
 def _attributes(value: dict[str, str]) -> dict[str, str]:
@@ -260,7 +181,7 @@ AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=ATTRIBU
 AttributeValue = Annotated[str, StringConstraints(max_length=ATTRIBUTE_VALUE_MAX)]
 Attributes = Annotated[
     dict[AttributeKey, AttributeValue],
-    _Documented("not", _not_only_hidden, of_keys=True),
+    _Documented("not", not_only_hidden, of_keys=True),
     Field(max_length=50, description="Free-form string properties.", examples=[{"color": "red"}]),
     AfterValidator(_attributes),
 ]
@@ -278,22 +199,39 @@ Keywords = Annotated[
     Field(max_length=30, description="SEO keywords, lowercase, deduplicated."),
     AfterValidator(_dedupe),
 ]
+Brand = Annotated[
+    str,
+    StringConstraints(max_length=100),
+    AfterValidator(_clean_line),
+    _within(100),
+    Field(description="Brand or maker, as shoppers know it.", examples=["Northpeak"]),
+]
+Options = Annotated[
+    list[OptionIn],
+    Field(
+        max_length=MAX_OPTIONS,
+        description="Named options in display order, e.g. size and colour; [] for a product "
+        "sold in one version. Each variant has one value of every option.",
+        examples=[[{"name": "size", "values": ["S", "M", "L"]}]],
+    ),
+]
+Variants = Annotated[
+    list[VariantIn],
+    Field(
+        min_length=1,
+        max_length=MAX_VARIANTS,
+        description="Every sellable version with its SKU, option values, price and stock. Omit "
+        "for a product without options and give price_minor and stock_quantity instead.",
+    ),
+]
 StatusField = Annotated[
     ProductStatus,
     Field(description="draft (hidden), active (for sale) or archived (withdrawn)."),
 ]
 
 
-def _hoist_descriptions(schema: dict[str, Any]) -> None:
-    """Show the description of an optional field next to its anyOf, where docs look."""
-    for prop in schema.get("properties", {}).values():
-        for option in prop.get("anyOf", []):
-            if "description" in option and "description" not in prop:
-                prop["description"] = option["description"]
-
-
 def _create_schema(schema: dict[str, Any]) -> None:
-    _hoist_descriptions(schema)
+    hoist_descriptions(schema)
     # The model also reads archived rows (imports); the API creates only drafts and actives.
     schema["properties"]["status"] = {
         "type": "string",
@@ -312,12 +250,45 @@ def _create_schema(schema: dict[str, Any]) -> None:
             "stock_quantity": 25,
             "status": "active",
             "attributes": {"color": "blue", "size": "42"},
-        }
+        },
+        {
+            "title": "Crew Neck Tee",
+            "category": "apparel",
+            "brand": "Northpeak",
+            "currency": "USD",
+            "status": "active",
+            "options": [
+                {"name": "size", "values": ["S", "M"]},
+                {"name": "colour", "values": ["navy", "white"]},
+            ],
+            "variants": [
+                {
+                    "sku": "TEE-S-NAVY",
+                    "option_values": {"size": "S", "colour": "navy"},
+                    "price_minor": 2500,
+                    "stock_quantity": 12,
+                },
+                {
+                    "sku": "TEE-M-NAVY",
+                    "option_values": {"size": "M", "colour": "navy"},
+                    "price_minor": 2500,
+                    "stock_quantity": 0,
+                },
+                {
+                    "sku": "TEE-M-WHITE",
+                    "option_values": {"size": "M", "colour": "white"},
+                    "price_minor": 2700,
+                    "compare_at_price_minor": 3200,
+                    "stock_quantity": 4,
+                    "barcode": "4006381333931",
+                },
+            ],
+        },
     ]
 
 
 def _update_schema(schema: dict[str, Any]) -> None:
-    _hoist_descriptions(schema)
+    hoist_descriptions(schema)
     # Null is refused (omit a field to keep it), so the schema offers only the value itself.
     for prop in schema.get("properties", {}).values():
         options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
@@ -326,6 +297,10 @@ def _update_schema(schema: dict[str, Any]) -> None:
         elif options:
             prop["anyOf"] = options
     schema["examples"] = [{"price_minor": 7999, "stock_quantity": 40}]
+
+
+# Request fields that describe the variants rather than columns of products.
+_VARIANT_FIELDS = {"price_minor", "stock_quantity", "sku", "options", "variants"}
 
 
 class ProductCreate(BaseModel):
@@ -338,25 +313,38 @@ class ProductCreate(BaseModel):
     slug: Slug | None = None
     description: Description = ""
     tags: Tags = Field(default_factory=list)
-    price_minor: PriceMinor
+    brand: Brand | None = None
+    price_minor: PriceMinor | None = Field(
+        default=None,
+        description="Price of a product without options, in the currency's minor unit (cents "
+        "for USD); required unless variants are given.",
+    )
     currency: Currency
-    stock_quantity: StockQuantity = 0
+    stock_quantity: StockQuantity | None = Field(
+        default=None,
+        description="Units in stock of a product without options (default 0); with variants, "
+        "give each variant its stock.",
+    )
+    sku: Sku | None = None
     status: StatusField = ProductStatus.DRAFT
     attributes: Attributes = Field(default_factory=dict)
     image_urls: ImageUrls = Field(default_factory=list)
     seo_keywords: Keywords = Field(default_factory=list)
+    options: Options = Field(default_factory=list)
+    variants: Variants | None = None
 
     def to_values(self) -> dict[str, Any]:
-        """Return column values for storage."""
-        values = self.model_dump(mode="json")
+        """Return the product's own column values; price, stock and options come from variants."""
+        values = self.model_dump(mode="json", exclude=_VARIANT_FIELDS)
         values["status"] = self.status
+        values["brand"] = self.brand or None
         return values
 
 
 class ProductReplace(ProductCreate):
     """A full replacement of a product; omitted fields take their defaults, slug excepted."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_hoist_descriptions)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=hoist_descriptions)
 
     slug: Slug | None = Field(default=None, description="New slug; omitted keeps the current one.")
 
@@ -374,13 +362,24 @@ class ProductUpdate(BaseModel):
     slug: Slug | None = None
     description: Description | None = None
     tags: Tags | None = None
-    price_minor: PriceMinor | None = None
+    brand: Brand | None = Field(default=None, description='Brand or maker; "" clears it.')
+    price_minor: PriceMinor | None = Field(
+        default=None, description="New price of a product with one variant (no options)."
+    )
     currency: Currency | None = None
-    stock_quantity: StockQuantity | None = None
+    stock_quantity: StockQuantity | None = Field(
+        default=None, description="New stock of a product with one variant (no options)."
+    )
     status: StatusField | None = None
     attributes: Attributes | None = None
     image_urls: ImageUrls | None = None
     seo_keywords: Keywords | None = None
+    options: Options | None = None
+    variants: Variants | None = Field(
+        default=None,
+        description="The full new list of variants: matched to the stored ones by SKU, then by "
+        "option values; stored variants left out are deleted.",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -390,10 +389,12 @@ class ProductUpdate(BaseModel):
         return value
 
     def to_values(self) -> dict[str, Any]:
-        """Return the column values that were set."""
-        values = self.model_dump(mode="json", exclude_unset=True)
+        """Return the product's own column values that were set."""
+        values = self.model_dump(mode="json", exclude_unset=True, exclude=_VARIANT_FIELDS)
         if "status" in values:
             values["status"] = ProductStatus(values["status"])
+        if "brand" in values:
+            values["brand"] = values["brand"] or None
         return values
 
 
@@ -408,9 +409,16 @@ class ProductOut(BaseModel):
     description: str = Field(description="Long description, plain text.")
     category: str = Field(description="Category, lowercase.", examples=["footwear"])
     tags: list[str] = Field(description="Lowercase tags.", examples=[["running", "trail"]])
-    price_minor: int = Field(description="Price in the currency's minor unit.", examples=[8999])
+    brand: str | None = Field(default=None, description="Brand or maker, if known.")
+    price_minor: int = Field(
+        description="Lowest price of its variants, in the currency's minor unit (read-only).",
+        examples=[8999],
+    )
     currency: str = Field(description="ISO 4217 currency code.", examples=["USD"])
-    stock_quantity: int = Field(description="Units in stock.", examples=[25])
+    stock_quantity: int = Field(
+        description="Units in stock over all its variants (read-only; capped at 2147483647).",
+        examples=[25],
+    )
     status: ProductStatus = Field(description="draft, active or archived.")
     attributes: dict[str, str] = Field(description="Free-form string properties.")
     image_urls: list[str] = Field(description="Image URLs.")
@@ -418,16 +426,40 @@ class ProductOut(BaseModel):
     created_at: datetime = Field(description="When the product was created (UTC).")
     updated_at: datetime = Field(description="When the product last changed (UTC).")
     version: int = Field(description="1 at creation, incremented on every change.", examples=[1])
+    options: list[OptionOut] = Field(
+        default_factory=list, description="Named options with their values; [] without options."
+    )
+    variants: list[VariantOut] = Field(
+        default_factory=list, description="Its sellable versions, in order."
+    )
 
     @property
     def etag(self) -> str:
         """Return the strong entity tag of this version of the product."""
         return f'"{self.id}.{self.version}"'
 
-    @computed_field(description="Price as a decimal string in major units, e.g. '89.99'.")
+    @computed_field(description="Lowest price as a decimal string in major units, e.g. '89.99'.")
     def price(self) -> str:
-        """Return the price in major units."""
+        """Return the lowest price in major units."""
         return format_price(self.price_minor, self.currency)
+
+    def _highest_price(self) -> int:
+        return max((v.price_minor for v in self.variants), default=self.price_minor)
+
+    @computed_field(description="Highest price of its variants, in minor units (read-only).")
+    def price_max_minor(self) -> int:
+        """Return the highest variant price (the price itself without variants)."""
+        return self._highest_price()
+
+    @computed_field(description="Highest price as a decimal string in major units.")
+    def price_max(self) -> str:
+        """Return the highest price in major units."""
+        return format_price(self._highest_price(), self.currency)
+
+    @computed_field(description="in_stock when any variant has stock, else out_of_stock.")
+    def availability(self) -> Literal["in_stock", "out_of_stock"]:
+        """Return whether any unit is in stock."""
+        return "in_stock" if self.stock_quantity > 0 else "out_of_stock"
 
     @computed_field(description="True when a shopper can buy it now: active and in stock.")
     def available(self) -> bool:

@@ -157,11 +157,15 @@ async def _alembic(url: str, action: Callable[[Config, str], None], revision: st
         await engine.dispose()
 
 
-# products as migration 0004 left it: without the search term columns of 0005.
+# products as migration 0004 left it: without the search term columns of 0005 (nor 0007's).
 _BEFORE_SEARCH_TERMS = Table(
     "products",
     MetaData(),
-    *(c._copy() for c in Product.__table__.columns if not c.name.startswith("search_")),
+    *(
+        c._copy()
+        for c in Product.__table__.columns
+        if not c.name.startswith("search_") and c.name not in {"brand", "options"}
+    ),
 )
 
 

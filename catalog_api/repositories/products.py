@@ -24,9 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from catalog_api.errors import ConcurrentUpdateError, DuplicateSlugError
+from catalog_api.errors import ConcurrentUpdateError, DuplicateSkuError, DuplicateSlugError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
 from catalog_api.search.documents import row_search_fields, written
+from catalog_api.variants.models import ProductVariant
+from catalog_api.variants.repository import is_sku_conflict
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -102,6 +104,13 @@ class ProductRepository:
         rows = await self.session.scalars(select(Product.slug).where(Product.slug.in_(slugs)))
         return set(rows)
 
+    async def ids_by_slug(self, slugs: Sequence[str]) -> dict[str, int]:
+        """Return the ids of the products with these slugs."""
+        rows = await self.session.execute(
+            select(Product.slug, Product.id).where(Product.slug.in_(slugs))
+        )
+        return {row.slug: row.id for row in rows}
+
     async def slugs_with_prefix(self, base: str) -> set[str]:
         """Return the slugs equal to base or of the form base-N."""
         pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"
@@ -131,11 +140,14 @@ class ProductRepository:
 
     async def flush(self, *, slug: str) -> None:
         """Flush pending changes, turning constraint races into domain errors."""
+        pending = [v.sku for v in self.session.new if isinstance(v, ProductVariant)]
         try:
             await self.session.flush()
         except IntegrityError as error:
             if is_slug_conflict(error):
                 raise DuplicateSlugError(slug) from error
+            if is_sku_conflict(error):
+                raise DuplicateSkuError(sorted(pending)) from error
             raise
         except StaleDataError as error:
             raise ConcurrentUpdateError(
@@ -146,7 +158,7 @@ class ProductRepository:
         """Insert many products with one executemany (no ORM bookkeeping)."""
         if not rows:
             return
-        rows = [{**row, **row_search_fields(row)} for row in rows]
+        rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
         written(self.session.sync_session)
         connection = await self.session.connection()
         if self.dialect == "sqlite":

@@ -8,16 +8,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
 from catalog_api.schemas import ProductOut
+from catalog_api.variants.models import ProductVariant
+from catalog_api.variants.schemas import OptionOut, VariantOut
 
-_COLUMNS = ", ".join(c.name for c in Product.__table__.columns)
+PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
+VARIANTS: Table = ProductVariant.__table__  # type: ignore[assignment]
+_VARIANT_PREFIX = "variant__"
+# One statement reads the product with its variants, so both come from one snapshot.
+_COLUMNS = ", ".join(
+    [f"p.{c.name}" for c in PRODUCTS.columns]
+    + [f"v.{c.name} AS {_VARIANT_PREFIX}{c.name}" for c in VARIANTS.columns]
+)
 _SQLITE_LOOKUPS = {
-    column: f"SELECT {_COLUMNS} FROM products WHERE {column} = ?"  # noqa: S608 - fixed names
+    column: f"SELECT {_COLUMNS} FROM products p "  # noqa: S608 - fixed names
+    f"LEFT JOIN product_variants v ON v.product_id = p.id WHERE p.{column} = ? "
+    "ORDER BY v.position, v.id"
     for column in ("id", "slug")
 }
 
@@ -28,12 +39,36 @@ def _utc(value: Any) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
+def _variant_from_row(row: dict[str, Any]) -> VariantOut:
+    values = {
+        name[len(_VARIANT_PREFIX) :]: value
+        for name, value in row.items()
+        if name.startswith(_VARIANT_PREFIX)
+    }
+    if isinstance(values["option_values"], str):
+        values["option_values"] = json.loads(values["option_values"])
+    values["updated_at"] = _utc(values["updated_at"])
+    return VariantOut.model_construct(**values)
+
+
+def product_from_rows(rows: list[dict[str, Any]]) -> ProductOut | None:
+    """Build the response model from a product's rows joined with its variants."""
+    if not rows:
+        return None
+    product = product_from_row({k: v for k, v in rows[0].items() if k in PRODUCTS.columns})
+    product.variants = [
+        _variant_from_row(row) for row in rows if row[f"{_VARIANT_PREFIX}id"] is not None
+    ]
+    return product
+
+
 def product_from_row(row: dict[str, Any]) -> ProductOut:
     """Build the response model from a raw row; the row comes from our own table."""
     values = dict(row)
     for name in JSON_COLUMNS:
         if isinstance(values[name], str):
             values[name] = json.loads(values[name])
+    values["options"] = [OptionOut.model_construct(**option) for option in values["options"]]
     values["status"] = ProductStatus(values["status"])
     values["created_at"] = _utc(values["created_at"])
     values["updated_at"] = _utc(values["updated_at"])
@@ -82,9 +117,18 @@ class ProductReader:
 
     async def _one(self, column: str, value: Any) -> ProductOut | None:
         if self.connection is not None:
-            row = self.connection.execute(_SQLITE_LOOKUPS[column], (value,)).fetchone()
-            return None if row is None else product_from_row(dict(row))
-        stmt = select(Product.__table__).where(Product.__table__.c[column] == value)
+            rows = self.connection.execute(_SQLITE_LOOKUPS[column], (value,)).fetchall()
+            return product_from_rows([dict(row) for row in rows])
+        variants = VARIANTS.alias("v")
+        stmt = (
+            select(
+                *PRODUCTS.columns,
+                *(c.label(f"{_VARIANT_PREFIX}{c.name}") for c in variants.columns),
+            )
+            .select_from(PRODUCTS.outerjoin(variants, variants.c.product_id == PRODUCTS.c.id))
+            .where(PRODUCTS.c[column] == value)
+            .order_by(variants.c.position, variants.c.id)
+        )
         async with self.engine.connect() as connection:
-            mapping = (await connection.execute(stmt)).mappings().first()
-        return None if mapping is None else product_from_row(dict(mapping))
+            mappings = (await connection.execute(stmt)).mappings().all()
+        return product_from_rows([dict(m) for m in mappings])

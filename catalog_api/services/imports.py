@@ -12,11 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.db import begin_write
+from catalog_api.errors import InvalidVariantsError
 from catalog_api.models import Product, utcnow
 from catalog_api.repositories import ProductRepository
 from catalog_api.schemas import ProductCreate
 from catalog_api.services.products import ALLOWED_TRANSITIONS
 from catalog_api.text import slugify
+from catalog_api.variants.repository import VariantRepository
+from catalog_api.variants.rules import single_variant_plan
+from catalog_api.variants.service import VariantService
 
 # Rows written between two looks at the clock: about 130 ms of inserts on SQLite (FTS
 # triggers included). Each part costs one slug lookup; parts of 250 made PostgreSQL 3x slower.
@@ -61,6 +65,8 @@ class ImportService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.products = ProductRepository(session)
+        self.variants = VariantRepository(session)
+        self.variant_service = VariantService(session)
 
     async def write(
         self, rows: Sequence[ProductCreate], *, on_conflict: OnConflict, max_seconds: float
@@ -87,14 +93,32 @@ class ImportService:
         now = utcnow()
         slugs = [import_slug(row) for row in rows]
         taken = await self.products.existing_slugs(slugs)
+        # A new product's single variant takes the row's SKU, or else its slug.
+        skus_taken = await self.variants.skus_taken(
+            row.sku or slug for row, slug in zip(rows, slugs, strict=True)
+        )
         outcomes: list[RowOutcome] = []
         new_rows: list[dict[str, Any]] = []
+        new_skus: dict[str, str] = {}
         updates: list[tuple[int, ProductCreate, str]] = []
         for index, (row, slug) in enumerate(zip(rows, slugs, strict=True)):
-            if slug not in taken:
+            sku = row.sku or slug
+            if slug not in taken and sku in skus_taken:
+                reason = f"SKU '{sku}' already belongs to another variant"
+                outcomes.append(RowOutcome(RowResult.REJECTED, reason))
+            elif slug not in taken:
                 taken.add(slug)
+                skus_taken.add(sku)
+                new_skus[slug] = sku
                 values = row.to_values()
-                values.update(slug=slug, created_at=now, updated_at=now, version=1)
+                values.update(
+                    slug=slug,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                    price_minor=row.price_minor,
+                    stock_quantity=row.stock_quantity or 0,
+                )
                 values["status"] = row.status.value
                 new_rows.append(values)
                 outcomes.append(RowOutcome(RowResult.IMPORTED))
@@ -107,10 +131,40 @@ class ImportService:
                 reason = f"slug '{slug}' already exists"
                 outcomes.append(RowOutcome(RowResult.REJECTED, reason, conflict=True))
         await self.products.insert_many(new_rows)
+        await self._insert_default_variants(new_rows, new_skus)
         if updates:
             # After the inserts, so a slug repeated within the part updates its first row.
             await self._update(updates, outcomes)
         return outcomes
+
+    async def _insert_default_variants(
+        self, new_rows: list[dict[str, Any]], skus: dict[str, str]
+    ) -> None:
+        """Give each new product its one variant, with the product's price and stock."""
+        named = [row for row in new_rows if skus[row["slug"]] != row["slug"]]
+        await self.variants.insert_defaults(
+            [row["slug"] for row in new_rows if skus[row["slug"]] == row["slug"]]
+        )
+        if not named:
+            return
+        # Rows that name their own SKU (rare in imports) go in one by one from Python.
+        ids = await self.products.ids_by_slug([row["slug"] for row in named])
+        await self.variants.insert_many(
+            [
+                {
+                    "product_id": ids[row["slug"]],
+                    "sku": skus[row["slug"]],
+                    "position": 0,
+                    "option_values": {},
+                    "price_minor": row["price_minor"],
+                    "stock_quantity": row["stock_quantity"],
+                    "created_at": row["created_at"],
+                    "updated_at": row["updated_at"],
+                    "version": 1,
+                }
+                for row in named
+            ]
+        )
 
     async def _update(
         self, updates: list[tuple[int, ProductCreate, str]], outcomes: list[RowOutcome]
@@ -128,8 +182,16 @@ class ImportService:
                 reason = f"slug '{slug}' is {product.status.value}; it cannot become {status.value}"
                 outcomes[index] = RowOutcome(RowResult.REJECTED, reason)
                 continue
+            try:
+                plan = single_variant_plan(
+                    product, price_minor=row.price_minor, stock_quantity=row.stock_quantity or 0
+                )
+            except InvalidVariantsError as error:
+                outcomes[index] = RowOutcome(RowResult.REJECTED, f"slug '{slug}': {error.detail}")
+                continue
+            variants_changed = await self.variant_service.apply_plan(product, plan, slug=slug)
             changed = {k: v for k, v in values.items() if getattr(product, k) != v}
-            if changed:
+            if changed or variants_changed:
                 for name, value in changed.items():
                     setattr(product, name, value)
                 product.updated_at = utcnow()

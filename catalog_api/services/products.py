@@ -51,6 +51,8 @@ from catalog_api.services.idempotency import (
     stored_create,
 )
 from catalog_api.text import clean_line, slugify
+from catalog_api.variants.rules import VariantPlan, plan_request, update_plan
+from catalog_api.variants.service import VariantService
 
 logger = logging.getLogger(__name__)
 
@@ -111,15 +113,20 @@ class ProductService:
         self.products = ProductRepository(session)
         self.keys = IdempotencyRepository(session)
         self.facets = FacetService(session, limit=facet_limit)
+        self.variants = VariantService(session)
 
     async def create(
         self, data: ProductCreate, *, idempotency: IdempotencyKey | None = None
     ) -> Created:
-        """Create a product; an explicit duplicate slug is a conflict.
+        """Create a product; an explicit duplicate slug or SKU is a conflict.
 
         With an idempotency key, the key is claimed in the same transaction as the insert, so
         the product and the record of its response commit together or not at all.
         """
+        async with self.variants.naming_taken_skus():
+            return await self._create(data, idempotency)
+
+    async def _create(self, data: ProductCreate, idempotency: IdempotencyKey | None) -> Created:
         if data.status is ProductStatus.ARCHIVED:
             raise InvalidInputError(
                 "A new product cannot be archived; create it as draft or active.", field="status"
@@ -167,7 +174,17 @@ class ProductService:
     async def _insert(self, data: ProductCreate) -> ProductOut:
         values = data.to_values()
         values["slug"] = data.slug or await self._free_slug(data.title)
-        product = await self.products.add(Product(**values))
+        plan = plan_request(
+            data.options,
+            data.variants,
+            price_minor=data.price_minor,
+            stock_quantity=data.stock_quantity,
+            sku=data.sku,
+        )
+        product = Product(**values)
+        await self.variants.apply_plan(product, plan, slug=values["slug"])
+        await self.products.add(product)
+        await self.variants.index_options(product)
         return ProductOut.model_validate(product)
 
     async def purge_expired_keys(self) -> int:
@@ -183,8 +200,17 @@ class ProductService:
         """Change the given fields of a product."""
         await begin_write(self.session)
         values = data.to_values()
-        product = await self._get_for_write(product_id, if_match, changing=values)
-        return await self._apply(product, values)
+        changing = data.model_dump(exclude_unset=True)
+        product = await self._get_for_write(product_id, if_match, changing=changing)
+        plan = update_plan(
+            product,
+            options=data.options,
+            variants=data.variants,
+            price_minor=data.price_minor,
+            stock_quantity=data.stock_quantity,
+        )
+        async with self.variants.naming_taken_skus():
+            return await self._apply(product, values, plan)
 
     async def replace(
         self, product_id: int, data: ProductReplace, *, if_match: IfMatch = None
@@ -192,10 +218,18 @@ class ProductService:
         """Replace every field of a product; an omitted slug is kept."""
         await begin_write(self.session)
         values = data.to_values()
-        product = await self._get_for_write(product_id, if_match, changing=values)
+        product = await self._get_for_write(product_id, if_match, changing=data.model_dump())
         if values["slug"] is None:
             del values["slug"]
-        return await self._apply(product, values)
+        plan = plan_request(
+            data.options,
+            data.variants,
+            price_minor=data.price_minor,
+            stock_quantity=data.stock_quantity,
+            sku=data.sku,
+        )
+        async with self.variants.naming_taken_skus():
+            return await self._apply(product, values, plan)
 
     async def delete(self, product_id: int, *, if_match: IfMatch = None) -> None:
         """Delete a product."""
@@ -377,7 +411,9 @@ class ProductService:
             n += 1
         return f"{base}-{n}"
 
-    async def _apply(self, product: Product, values: dict[str, Any]) -> ProductOut:
+    async def _apply(
+        self, product: Product, values: dict[str, Any], plan: VariantPlan | None
+    ) -> ProductOut:
         new_status = values.get("status")
         if (
             new_status is not None
@@ -390,12 +426,19 @@ class ProductService:
                 f"allowed: {allowed}.",
                 current_status=product.status.value,
             )
+        # Variants first: the plan may flush removed variants before the product row changes.
+        slug = values.get("slug", product.slug)
+        variants_changed = plan is not None and await self.variants.apply_plan(
+            product, plan, slug=slug
+        )
         changed = {k: v for k, v in values.items() if getattr(product, k) != v}
-        if changed:
+        if changed or variants_changed:
             for name, value in changed.items():
                 setattr(product, name, value)
             product.updated_at = utcnow()
             await self.products.flush(slug=product.slug)
+            if variants_changed:
+                await self.variants.index_options(product)
         await self.session.commit()
         return ProductOut.model_validate(product)
 

@@ -1,0 +1,1 @@
+"""Variants and options of products: each sellable version with its own SKU, price and stock."""
