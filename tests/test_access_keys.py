@@ -19,22 +19,34 @@ from catalog_api.db import create_engine, create_session_factory
 from tests.conftest import app_with, asgi_client, product_body
 
 READ, WRITE, DESCRIBE = "read", "write", "describe"
-# Each endpoint, the scope it needs, and how to call it (product id 1 exists).
+# Each endpoint, the scope it needs, and how to call it ({id}: the product trail-runner-shoes).
 ENDPOINTS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("list", READ, "GET /api/products", {}),
     ("search", READ, "GET /api/products/search", {"params": {"q": "shoes"}}),
-    ("get", READ, "GET /api/products/1", {}),
-    ("by slug", READ, "GET /api/products/by-slug/trail-runner", {}),
+    ("get", READ, "GET /api/products/{id}", {}),
+    ("by slug", READ, "GET /api/products/by-slug/trail-runner-shoes", {}),
     ("slugs", READ, "GET /api/products/slugs", {"params": {"prefix": "t"}}),
     ("categories", READ, "GET /api/categories", {}),
     ("currencies", READ, "GET /api/currencies", {}),
+    ("variant", READ, "GET /api/variants/trail-runner-shoes", {}),
     ("create", WRITE, "POST /api/products", {"json": product_body(slug="another")}),
-    ("update", WRITE, "PATCH /api/products/1", {"json": {"stock_quantity": 3}}),
-    ("replace", WRITE, "PUT /api/products/1", {"json": product_body(slug="trail-runner")}),
-    ("describe", DESCRIBE, "POST /api/products/1/describe", {}),
+    (
+        "variant stock",
+        WRITE,
+        "PATCH /api/products/{id}/variants/trail-runner-shoes",
+        {"json": {"stock_quantity": 4}},
+    ),
+    ("update", WRITE, "PATCH /api/products/{id}", {"json": {"stock_quantity": 3}}),
+    ("replace", WRITE, "PUT /api/products/{id}", {"json": product_body(slug="trail-runner-shoes")}),
+    ("describe", DESCRIBE, "POST /api/products/{id}/describe", {}),
     ("preview", DESCRIBE, "POST /api/describe", {"json": {"title": "Mug", "category": "home"}}),
-    ("describe+save", "describe+write", "POST /api/products/1/describe", {"params": {"save": 1}}),
-    ("delete", WRITE, "DELETE /api/products/1", {}),
+    (
+        "describe+save",
+        "describe+write",
+        "POST /api/products/{id}/describe",
+        {"params": {"save": 1}},
+    ),
+    ("delete", WRITE, "DELETE /api/products/{id}", {}),
 ]
 # Who calls: the key's scopes (None: no key sent).
 CALLERS: dict[str, list[Scope] | None] = {
@@ -98,9 +110,9 @@ async def test_each_scope_allows_what_it_says_and_nothing_more(
                 if (await client.get("/api/products/1", headers=admin)).status_code == 404:
                     await client.post("/api/products", json=product_body(), headers=admin)
                 method, path = call.split(" ")
-                if path.endswith("/1"):
+                if "{id}" in path:
                     current = (await client.get("/api/products", headers=admin)).json()
-                    path = path.replace("/1", f"/{current['items'][0]['id']}")
+                    path = path.replace("{id}", str(current["items"][0]["id"]))
                 headers = {} if scopes is None else {"X-API-Key": tokens[caller]}
                 response = await client.request(method, path, headers=headers, **options)
                 expected = _allowed(needed, scopes, reads_need_key=reads_need_key)

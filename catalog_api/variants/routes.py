@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from catalog_api.deps import SessionDep, WriteAccess, WriteLimit
+from catalog_api.deps import ReadAccess, SessionDep, WriteAccess, WriteLimit
 from catalog_api.errors import PROBLEM_JSON
 from catalog_api.routes.products import CONFLICT, WRITE, IfMatchDep, ProductId
 from catalog_api.schemas import Problem
@@ -27,7 +27,8 @@ SkuPath = Annotated[
     str, Path(min_length=1, max_length=SKU_MAX_LENGTH, description="The variant's SKU.")
 ]
 
-router = APIRouter(tags=["variants"])
+# Reading a variant is a read; with CATALOG_READS_NEED_KEY that takes a key.
+router = APIRouter(tags=["variants"], dependencies=[ReadAccess])
 
 
 async def get_variant_service(session: SessionDep) -> VariantService:
