@@ -342,3 +342,19 @@ async def test_a_short_known_word_also_finds_its_two_halves_written_apart(
     await add_product(client, "Bosch Drill", category="tools")
     page = await search_page(client, "jigsaw")
     assert {product["id"] for product in page["items"]} == {joined, apart}
+
+
+async def test_words_the_best_titles_share_lift_partial_matches_that_have_them(
+    client: httpx.AsyncClient,
+) -> None:
+    await add_product(client, "Hunter Hugger Ceiling Fan", category="lighting")
+    await add_product(client, "Hampton Bay Hugger Ceiling Fan", category="lighting")
+    await add_product(client, "Westinghouse Hugger Ceiling Fan", category="lighting")
+    ceiling = await add_product(client, "Flush Mount Ceiling Fan", category="lighting")
+    stand = await add_product(client, "Pedestal Stand Fan", category="appliances")
+    for title in ("Garden Hose", "Claw Hammer", "Wood Screws", "Paint Roller", "Door Hinge"):
+        await add_product(client, title, category="misc")
+    ids = [product["id"] for product in (await search_page(client, "hugger fan"))["items"]]
+    # Both hold only 'fan'; the shorter title would rank first, but the best results are
+    # ceiling fans.
+    assert ids.index(ceiling) < ids.index(stand)

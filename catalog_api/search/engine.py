@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_api.search.analyzer import display, tokens
 from catalog_api.search.champions import CHAMPIONS
+from catalog_api.search.feedback import with_feedback
 from catalog_api.search.query import Concept, ReadQuery, read_query
 from catalog_api.search.ranking import Scored, rank
 from catalog_api.search.repository import Filter, Request, SearchRepository
@@ -143,7 +144,7 @@ async def search(
     complete = all(len(part) < rq.limit for part, rq in zip(found, requests, strict=True)) and (
         _selective(read.concepts)[1] or not vocabulary.loaded
     )
-    ranked = rank(pool, read.concepts, vocabulary)
+    ranked = with_feedback(rank(pool, read.concepts, vocabulary), read.concepts, vocabulary)
     return SearchOutcome(ranked, complete, read)
 
 
