@@ -15,7 +15,9 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import shlex
+import statistics
 import sys
 import tempfile
 import time
@@ -228,16 +230,32 @@ def half_lines(
         "",
         f"## {HALF_TITLES[half]}",
         "",
-        "| system | queries scored | nDCG@10 | / stemmed BM25 | relevant pairs in the 100 |",
-        "|---|---|---|---|---|",
+        "| system | queries scored | nDCG@10 | / stemmed BM25 | - catalog (95% CI) "
+        "| relevant pairs in the 100 |",
+        "|---|---|---|---|---|---|",
     ]
+    catalog = scored[0][0]
     for system, results in scored:
         ratio = system.mean_ndcg / reference.mean_ndcg if reference.mean_ndcg else 0.0
         lines.append(
             f"| {system.name} | {len(system.ndcg):,} | {system.mean_ndcg:.3f} | {ratio:.3f}x | "
+            f"{paired_difference(system.ndcg, catalog.ndcg)} | "
             f"{recall_at_100(picked, results, judgments):.1%} |"
         )
     return lines
+
+
+def paired_difference(scores: Sequence[float], baseline: Sequence[float]) -> str:
+    """Return the mean per-query difference and its normal 95% interval.
+
+    Every system scores the same queries (the judgments decide which), so the lists pair up.
+    """
+    differences = [a - b for a, b in zip(scores, baseline, strict=True)]
+    if len(differences) < 2:
+        return "-"
+    mean = statistics.fmean(differences)
+    half_width = 1.96 * statistics.stdev(differences) / math.sqrt(len(differences))
+    return f"{mean:+.4f} ({mean - half_width:+.4f} to {mean + half_width:+.4f})"
 
 
 def cost_lines(runs: Sequence[ModelRun], lexical_ms: Sequence[float]) -> list[str]:
