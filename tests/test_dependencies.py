@@ -8,7 +8,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
-RUNTIME_EXTRAS = ("langchain", "bedrock")
+RUNTIME_EXTRAS = ("langchain", "bedrock", "semantic")
 
 
 def _runtime_requirements() -> list[Requirement]:
