@@ -20,29 +20,21 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from bench.generate import write_products
 from catalog_api.config import Settings
-from catalog_api.db import WRITE_OPTION, create_engine
-from catalog_api.migrate import alembic_config
+from catalog_api.db import create_engine
+from catalog_api.migrate import migrate_to
 
 logger = logging.getLogger("bench.migrate_variants")
 
 
 async def _alembic(url: str, action: Callable[[Config, str], None], revision: str) -> None:
+    """Run one Alembic command (upgrade or downgrade to revision) on a database."""
     engine = create_engine(Settings(database_url=url))
-
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        action(config, revision)
-
     try:
-        async with engine.connect() as connection:
-            connection = await connection.execution_options(**{WRITE_OPTION: True})
-            await connection.run_sync(run)
-            await connection.commit()
+        await migrate_to(engine, action, revision)
     finally:
         await engine.dispose()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 
@@ -53,12 +53,19 @@ def head_revision() -> str | None:
 
 async def upgrade(engine: AsyncEngine) -> None:
     """Upgrade the database schema to the newest revision."""
+    await migrate_to(engine, command.upgrade, "head")
+
+
+async def migrate_to(
+    engine: AsyncEngine, action: Callable[[Config, str], None], revision: str
+) -> None:
+    """Run one Alembic command (command.upgrade or command.downgrade) to revision."""
 
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         with _quiet_alembic():
-            command.upgrade(config, "head")
+            action(config, revision)
 
     async with engine.connect() as connection:
         connection = await connection.execution_options(**{WRITE_OPTION: True})

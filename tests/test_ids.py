@@ -13,11 +13,10 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, Table, insert, text, update
-from sqlalchemy.engine import Connection
 
 from catalog_api.config import Settings
-from catalog_api.db import WRITE_OPTION, create_engine
-from catalog_api.migrate import alembic_config, current_revision, head_revision
+from catalog_api.db import create_engine
+from catalog_api.migrate import current_revision, head_revision, migrate_to
 from catalog_api.models import IdempotencyRecord, Product, ProductStatus, utcnow
 from catalog_api.schemas import ProductOut
 from tests.conftest import app_with, asgi_client, product_body
@@ -142,17 +141,8 @@ async def test_mcp_create_with_a_key_whose_product_was_deleted_says_so(
 async def _alembic(url: str, action: Callable[[Config, str], None], revision: str) -> None:
     """Run one Alembic command (upgrade or downgrade to revision) on a database."""
     engine = create_engine(Settings(database_url=url))
-
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        action(config, revision)
-
     try:
-        async with engine.connect() as connection:
-            connection = await connection.execution_options(**{WRITE_OPTION: True})
-            await connection.run_sync(run)
-            await connection.commit()
+        await migrate_to(engine, action, revision)
     finally:
         await engine.dispose()
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData, Table, insert, text
+from sqlalchemy import MetaData, Table, insert, text
 from sqlalchemy.engine import make_url
 
 from catalog_api.config import Settings
-from catalog_api.db import WRITE_OPTION, create_engine
-from catalog_api.migrate import alembic_config
+from catalog_api.db import create_engine
+from catalog_api.migrate import migrate_to
 from catalog_api.models import Product, ProductStatus, utcnow
 from tests.conftest import PG_ENV, admin_execute, asgi_client
 from tests.conftest import app_with as running_app
@@ -47,18 +47,10 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 async def _alembic(url: str, action: Callable[[Config, str], None], revision: str) -> None:
+    """Run one Alembic command (upgrade or downgrade to revision) on a database."""
     engine = create_engine(Settings(database_url=url))
-
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        action(config, revision)
-
     try:
-        async with engine.connect() as connection:
-            connection = await connection.execution_options(**{WRITE_OPTION: True})
-            await connection.run_sync(run)
-            await connection.commit()
+        await migrate_to(engine, action, revision)
     finally:
         await engine.dispose()
 
