@@ -135,3 +135,34 @@ def test_grouped_csv_rows_become_variants(
         {"name": "Size", "values": ["8", "9"]},
         {"name": "Colour", "values": ["Blue", "Red"]},
     ]
+
+
+def test_shipped_demo_file_is_the_generator_with_variants() -> None:
+    from importlib.resources import files
+
+    from catalog_api.demo_variants import demo_lines
+
+    shipped = (files("catalog_api") / "data" / "demo_products.jsonl").read_text(encoding="utf-8")
+    assert shipped == "".join(demo_lines())
+
+
+def test_demo_seeds_its_variants(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["seed", "--demo"]) == 0
+    assert "301 products added" in capsys.readouterr().err
+    tablet = [row for row in _rows(env, VARIANTS) if row[0] == "helio-tab-11-tablet"]
+    assert [(sku, price, stock > 0) for _, sku, price, _, stock, _, _ in tablet] == [
+        ("HELIO-TAB11-128GB", 44900, True),
+        ("HELIO-TAB11-256GB", 52900, True),
+        ("HELIO-TAB11-512GB", 64900, False),
+    ]
+    products = {slug: (price, stock) for slug, price, stock, _ in _rows(env, PRODUCTS)}
+    assert products["helio-tab-11-tablet"] == (44900, sum(row[4] for row in tablet))
+    shoes = [row for row in _rows(env, VARIANTS) if row[0] == "wren-wool-lightweight-running-shoes"]
+    assert len(shoes) == 10
+    assert [row[1] for row in shoes if row[4] == 0] == [
+        "WREN-RUN-8-SLATE",
+        "WREN-RUN-12-NAVY",
+        "WREN-RUN-12-SLATE",
+    ]
+    counts = _rows(env, "SELECT count(*), count(DISTINCT product_id) FROM product_variants")
+    assert counts == [(301 - 5 + 10 + 5 + 8 + 4 + 3, 301)]
