@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_api.currencies import MINOR_UNITS
-from catalog_api.errors import InvalidVariantsError
+from catalog_api.errors import DuplicateSkuError, DuplicateSlugError, InvalidVariantsError
 from catalog_api.import_sources import Record, json_record
 from catalog_api.schemas import ProductCreate
 from catalog_api.services.imports import ImportService, OnConflict, RowOutcome, RowResult
@@ -279,10 +279,11 @@ class Importer:
                         on_conflict=self.on_conflict,
                         max_seconds=self.max_transaction_seconds,
                     )
-            except IntegrityError:
+            except (IntegrityError, DuplicateSlugError, DuplicateSkuError):
+                # The per-product path of variants turns the same race into domain errors.
                 if attempt == _WRITE_ATTEMPTS:
                     raise
-                logger.info("a concurrent writer took a slug; writing this batch again")
+                logger.info("a concurrent writer took a slug or SKU; writing this batch again")
         raise AssertionError("unreachable")
 
     def _count(self, record: Record, outcome: RowOutcome) -> None:

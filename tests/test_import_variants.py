@@ -166,3 +166,19 @@ def test_demo_seeds_its_variants(env: str, capsys: pytest.CaptureFixture[str]) -
     ]
     counts = _rows(env, "SELECT count(*), count(DISTINCT product_id) FROM product_variants")
     assert counts == [(301 - 5 + 10 + 5 + 8 + 4 + 3, 301)]
+
+
+def test_a_group_being_read_is_not_counted_as_read(tmp_path: Path) -> None:
+    from catalog_api.import_sources import ImportSource
+
+    path = tmp_path / "v.csv"
+    rows = "a,A,x,USD,size,S,,,A-S,1,1\na,,,,,M,,,A-M,1,1\nb,B,x,USD,size,S,,,B-S,1,1\n"
+    path.write_text(CSV_HEADER + rows, encoding="utf-8")
+    source = ImportSource(path)
+    with path.open("rb") as stream:
+        records = source.records(stream)
+        first = next(records)
+        # Line 4 was read to see that group 'a' ended; it is not handed out yet.
+        assert (first.first_line, first.last_line, source.lines_read) == (2, 3, 3)
+        second = next(records)
+        assert (second.first_line, source.lines_read) == (4, 4)
