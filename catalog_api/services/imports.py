@@ -148,24 +148,32 @@ class ImportService:
                 outcomes.append(RowOutcome(RowResult.REJECTED, reason, conflict=True))
         await self.products.insert_many(new_rows)
         await self._insert_default_variants(new_rows, new_skus)
-        for row, slug in nested:
-            await self._insert_nested(row, slug, now)
+        if nested:
+            await self._insert_nested(nested, now)
         if updates:
             # After the inserts, so a slug repeated within the part updates its first row.
             await self._update(updates, outcomes)
         return outcomes
 
-    async def _insert_nested(self, row: ProductCreate, slug: str, now: datetime) -> None:
-        """Insert one product with its options and variants (already checked by the importer)."""
-        values = row.to_values()
-        values.update(slug=slug, created_at=now, updated_at=now)
-        plan = plan_request(
-            row.options, row.variants, price_minor=None, stock_quantity=None, sku=None
-        )
-        product = Product(**values)
-        await self.variant_service.apply_plan(product, plan, slug=slug)
-        await self.products.add(product)
-        await self.variant_service.index_options(product)
+    async def _insert_nested(self, nested: list[tuple[ProductCreate, str]], now: datetime) -> None:
+        """Insert products with their options and variants (already checked by the importer).
+
+        One flush for all of them, then one insert of their option rows: per product, only
+        the lookup of derived SKUs (when a variant gives none) reaches the database.
+        """
+        products = []
+        for row, slug in nested:
+            values = row.to_values()
+            values.update(slug=slug, created_at=now, updated_at=now)
+            plan = plan_request(
+                row.options, row.variants, price_minor=None, stock_quantity=None, sku=None
+            )
+            product = Product(**values)
+            await self.variant_service.apply_plan(product, plan, slug=slug)
+            self.session.add(product)
+            products.append(product)
+        await self.products.flush(slug=products[0].slug)
+        await self.variants.insert_options(products)
 
     async def _insert_default_variants(
         self, new_rows: list[dict[str, Any]], skus: dict[str, str]
