@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections import deque
 from collections.abc import Iterator
@@ -26,11 +27,13 @@ class Record:
     last_line: int
     fields: dict[str, Any] | None = None
     error: str | None = None
+    # A grouped record spans blank lines that are counted as blank: its own lines, if set.
+    count: int = 0
 
     @property
     def line_count(self) -> int:
-        """Return how many physical lines the record spans."""
-        return self.last_line - self.first_line + 1
+        """Return how many physical lines the record holds."""
+        return self.count or self.last_line - self.first_line + 1
 
     @property
     def lines(self) -> str:
@@ -110,19 +113,35 @@ class ImportSource:
         self.path = path
         self.header_lines = 0
         self.blank_lines = 0
+        self.grouped = False
         self._lines: _Lines | None = None
+        self._grouper: Any = None
 
     @property
     def lines_read(self) -> int:
-        """Return how many physical lines have been read so far."""
-        return self._lines.read if self._lines else 0
+        """Return the physical lines read so far, less those of a group not yet handed out."""
+        held = self._grouper.held_lines if self._grouper else 0
+        return self._lines.read - held if self._lines else 0
 
     def records(self, stream: BinaryIO) -> Iterator[Record]:
         """Yield every record of the stream, in file order."""
         self._lines = _Lines(stream)
         if self.kind == "jsonl":
             return self._jsonl(self._lines)
-        return self._csv(self._lines)
+        return self._maybe_grouped(self._csv(self._lines))
+
+    def _maybe_grouped(self, rows: Iterator[Record]) -> Iterator[Record]:
+        first = next(rows, None)  # reads the header, which tells the layout
+        if first is None:
+            return
+        if not self.grouped:
+            yield first
+            yield from rows
+            return
+        from catalog_api.import_groups import Grouper
+
+        self._grouper = Grouper()
+        yield from self._grouper.group(itertools.chain([first], rows))
 
     def _jsonl(self, lines: _Lines) -> Iterator[Record]:
         for text in lines:
@@ -187,6 +206,11 @@ class ImportSource:
         names = [name.strip() for name in header]
         if not any(names) or len(set(names)) != len(names):
             raise SourceError("line 1: the header needs distinct, non-empty column names")
+        from catalog_api.import_groups import is_grouped_header
+
+        self.grouped = is_grouped_header(names)
+        if self.grouped and not {"slug", "handle"} & set(names):
+            raise SourceError("line 1: rows with option columns need a slug or handle column")
         return names
 
 

@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_api.currencies import MINOR_UNITS
+from catalog_api.errors import DuplicateSkuError, DuplicateSlugError, InvalidVariantsError
 from catalog_api.import_sources import Record, json_record
 from catalog_api.schemas import ProductCreate
 from catalog_api.services.imports import ImportService, OnConflict, RowOutcome, RowResult
+from catalog_api.variants.rules import plan_request
 
 logger = logging.getLogger(__name__)
 
@@ -126,13 +128,13 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _price_to_minor(row: dict[str, Any]) -> None:
-    if "price" not in row:
+def _price_to_minor(row: dict[str, Any], currency: Any, name: str = "price") -> None:
+    if name not in row:
         return
-    price = row.pop("price")
-    if "price_minor" in row:
-        raise RowError("give either price or price_minor, not both")
-    currency = str(row.get("currency", "")).upper()
+    price = row.pop(name)
+    if f"{name}_minor" in row:
+        raise RowError(f"give either {name} or {name}_minor, not both")
+    currency = str(currency or "").upper()
     exponent = MINOR_UNITS.get(currency)
     if exponent is None:
         raise RowError("price needs a valid currency to convert to minor units")
@@ -141,22 +143,52 @@ def _price_to_minor(row: dict[str, Any]) -> None:
     except InvalidOperation as error:
         raise RowError(f"price: not a number: {price!r}") from error
     if minor != minor.to_integral_value():
-        raise RowError(f"price: {price} has more decimals than {currency} allows")
-    row["price_minor"] = int(minor)
+        raise RowError(f"{name}: {price} has more decimals than {currency} allows")
+    row[f"{name}_minor"] = int(minor)
+
+
+def _variant_prices(row: dict[str, Any]) -> None:
+    """Convert each variant's price and compare_at_price in major units to minor units."""
+    variants = row.get("variants")
+    if not isinstance(variants, list):
+        return
+    converted = []
+    for index, variant in enumerate(variants):
+        if isinstance(variant, dict):
+            variant = dict(variant)
+            try:
+                _price_to_minor(variant, row.get("currency"))
+                _price_to_minor(variant, row.get("currency"), "compare_at_price")
+            except RowError as error:
+                raise RowError(f"variants.{index}.{error}") from error
+        converted.append(variant)
+    row["variants"] = converted
 
 
 def validate_row(row: dict[str, Any]) -> ProductCreate:
     """Turn a parsed row into a product or raise RowError with the reason."""
     row = dict(row)
-    _price_to_minor(row)
+    _price_to_minor(row, row.get("currency"))
+    _variant_prices(row)
     try:
         product = ProductCreate.model_validate(row)
     except ValidationError as error:
         raise RowError(describe_validation_error(error)) from error
-    if product.variants is not None or product.options:
-        raise RowError("options and variants are not imported yet; create such products by API")
-    if product.price_minor is None:
-        raise RowError("price_minor: Field required")
+    if product.variants is None and not product.options:
+        if product.price_minor is None:
+            raise RowError("price_minor: Field required")
+        return product
+    try:
+        # The rules of POST /api/products, with its reasons.
+        plan_request(
+            product.options,
+            product.variants,
+            price_minor=product.price_minor,
+            stock_quantity=product.stock_quantity,
+            sku=product.sku,
+        )
+    except InvalidVariantsError as error:
+        raise RowError(error.detail) from error
     return product
 
 
@@ -247,10 +279,11 @@ class Importer:
                         on_conflict=self.on_conflict,
                         max_seconds=self.max_transaction_seconds,
                     )
-            except IntegrityError:
+            except (IntegrityError, DuplicateSlugError, DuplicateSkuError):
+                # The per-product path of variants turns the same race into domain errors.
                 if attempt == _WRITE_ATTEMPTS:
                     raise
-                logger.info("a concurrent writer took a slug; writing this batch again")
+                logger.info("a concurrent writer took a slug or SKU; writing this batch again")
         raise AssertionError("unreachable")
 
     def _count(self, record: Record, outcome: RowOutcome) -> None:

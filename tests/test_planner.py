@@ -13,6 +13,7 @@ from catalog_api.cli import main
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
 from catalog_api.demo_data import generate_products
+from catalog_api.demo_variants import demo_lines
 from catalog_api.planner import ASSUMED_ROWS, MIN_PRODUCTS, refresh_statistics
 from tests.conftest import app_with, asgi_client
 
@@ -64,10 +65,11 @@ def test_an_import_counts_the_rows_so_a_status_filter_walks_the_date_index(
     database = tmp_path / "catalog.db"
     url = f"sqlite+aiosqlite:///{database}"
     monkeypatch.setenv("CATALOG_DATABASE_URL", url)
-    assert main(["seed", "--demo"]) == 0  # 300 products: a large catalog's statistics
+    assert main(["seed", "--demo"]) == 0  # 301 products: a large catalog's statistics
     assert _counted(database) == ASSUMED_ROWS
+    demo = len(list(demo_lines()))
     _import(tmp_path, "more.jsonl", MIN_PRODUCTS + 200, seed=1)
-    assert _counted(database) == 300 + MIN_PRODUCTS + 200
+    assert _counted(database) == demo + MIN_PRODUCTS + 200
     assert "ix_products_created_at_id" in _plan(database)
     assert "TEMP B-TREE" not in _plan(database)
 

@@ -292,7 +292,7 @@ def test_unmigrated_postgres_then_migrate_and_seed(empty_postgres: str, tmp_path
     seeded = run("catalog-api", "seed", "--demo", env=env)
     assert seeded.returncode == 0, seeded.stderr
     shown = url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=True)
-    assert f"demo catalog in {shown}: 300 products added" in seeded.stderr
+    assert f"demo catalog in {shown}: 301 products added" in seeded.stderr
     assert "secret-pw" not in migrated.stderr + seeded.stderr
 
 

@@ -52,12 +52,14 @@ def test_each_imported_product_gets_one_variant(
         {**base, "title": "Vase", "price_minor": 700, "sku": "RUG-1"},  # taken a line earlier
         {**base, "title": "Mat", "price_minor": 100, "sku": "lamp"},  # the lamp's slug SKU
         {**base, "title": "Tee", "price_minor": 1, "options": [{"name": "s", "values": ["a"]}]},
+        {**base, "title": "Cap", "price_minor": 1, "variants": [{"price_minor": 1}]},
     ]
     assert main(["import", str(_write(tmp_path / "a.jsonl", first))]) == 1
     report = capsys.readouterr().err
     assert "a.jsonl:3: rejected: SKU 'RUG-1' already belongs to another variant" in report
     assert "a.jsonl:4: rejected: SKU 'lamp' already belongs to another variant" in report
-    assert "a.jsonl:5: rejected: options and variants are not imported yet" in report
+    assert "a.jsonl:5: rejected: A product with options needs its variants" in report
+    assert "a.jsonl:6: rejected: price_minor belongs to each variant" in report
     assert "slug that is already taken" not in report
     assert _rows(database_url, VARIANTS) == [
         ("lamp", "lamp", 1000, 3, 1000, 3),

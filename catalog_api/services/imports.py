@@ -6,6 +6,7 @@ import enum
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from catalog_api.schemas import ProductCreate
 from catalog_api.services.products import ALLOWED_TRANSITIONS
 from catalog_api.text import slugify
 from catalog_api.variants.repository import VariantRepository
-from catalog_api.variants.rules import single_variant_plan
+from catalog_api.variants.rules import VariantPlan, plan_request, single_variant_plan
 from catalog_api.variants.service import VariantService
 
 # Rows written between two looks at the clock: about 130 ms of inserts on SQLite (FTS
@@ -52,6 +53,13 @@ class RowOutcome:
     result: RowResult
     reason: str = ""
     conflict: bool = False
+
+
+def row_skus(row: ProductCreate, slug: str) -> list[str]:
+    """Return the SKUs a new product takes: its variants' own, or its single variant's."""
+    if row.variants is not None:
+        return [variant.sku for variant in row.variants if variant.sku is not None]
+    return [row.sku or slug]
 
 
 def import_slug(row: ProductCreate) -> str:
@@ -95,21 +103,29 @@ class ImportService:
         taken = await self.products.existing_slugs(slugs)
         # A new product's single variant takes the row's SKU, or else its slug.
         skus_taken = await self.variants.skus_taken(
-            row.sku or slug for row, slug in zip(rows, slugs, strict=True)
+            sku for row, slug in zip(rows, slugs, strict=True) for sku in row_skus(row, slug)
         )
         outcomes: list[RowOutcome] = []
         new_rows: list[dict[str, Any]] = []
         new_skus: dict[str, str] = {}
+        nested: list[tuple[ProductCreate, str]] = []
         updates: list[tuple[int, ProductCreate, str]] = []
         for index, (row, slug) in enumerate(zip(rows, slugs, strict=True)):
-            sku = row.sku or slug
-            if slug not in taken and sku in skus_taken:
-                reason = f"SKU '{sku}' already belongs to another variant"
+            skus = row_skus(row, slug)
+            clash = next((sku for sku in skus if sku in skus_taken), None)
+            if slug not in taken and clash is not None:
+                reason = f"SKU '{clash}' already belongs to another variant"
                 outcomes.append(RowOutcome(RowResult.REJECTED, reason))
+            elif slug not in taken and row.variants is not None:
+                # Products with options go in one by one, through the rules of the API.
+                taken.add(slug)
+                skus_taken.update(skus)
+                nested.append((row, slug))
+                outcomes.append(RowOutcome(RowResult.IMPORTED))
             elif slug not in taken:
                 taken.add(slug)
-                skus_taken.add(sku)
-                new_skus[slug] = sku
+                skus_taken.add(skus[0])
+                new_skus[slug] = skus[0]
                 values = row.to_values()
                 values.update(
                     slug=slug,
@@ -132,10 +148,32 @@ class ImportService:
                 outcomes.append(RowOutcome(RowResult.REJECTED, reason, conflict=True))
         await self.products.insert_many(new_rows)
         await self._insert_default_variants(new_rows, new_skus)
+        if nested:
+            await self._insert_nested(nested, now)
         if updates:
             # After the inserts, so a slug repeated within the part updates its first row.
             await self._update(updates, outcomes)
         return outcomes
+
+    async def _insert_nested(self, nested: list[tuple[ProductCreate, str]], now: datetime) -> None:
+        """Insert products with their options and variants (already checked by the importer).
+
+        One flush for all of them, then one insert of their option rows: per product, only
+        the lookup of derived SKUs (when a variant gives none) reaches the database.
+        """
+        products = []
+        for row, slug in nested:
+            values = row.to_values()
+            values.update(slug=slug, created_at=now, updated_at=now)
+            plan = plan_request(
+                row.options, row.variants, price_minor=None, stock_quantity=None, sku=None
+            )
+            product = Product(**values)
+            await self.variant_service.apply_plan(product, plan, slug=slug)
+            self.session.add(product)
+            products.append(product)
+        await self.products.flush(slug=products[0].slug)
+        await self.variants.insert_options(products)
 
     async def _insert_default_variants(
         self, new_rows: list[dict[str, Any]], skus: dict[str, str]
@@ -183,13 +221,19 @@ class ImportService:
                 outcomes[index] = RowOutcome(RowResult.REJECTED, reason)
                 continue
             try:
-                plan = single_variant_plan(
-                    product, price_minor=row.price_minor, stock_quantity=row.stock_quantity or 0
-                )
+                plan = self._update_plan(product, row)
             except InvalidVariantsError as error:
                 outcomes[index] = RowOutcome(RowResult.REJECTED, f"slug '{slug}': {error.detail}")
                 continue
+            clash = await self._sku_of_another(product, row)
+            if clash is not None:
+                reason = f"SKU '{clash}' already belongs to another variant"
+                outcomes[index] = RowOutcome(RowResult.REJECTED, reason)
+                continue
             variants_changed = await self.variant_service.apply_plan(product, plan, slug=slug)
+            if row.variants is not None:
+                await self.products.flush(slug=slug)
+                await self.variant_service.index_options(product)
             changed = {k: v for k, v in values.items() if getattr(product, k) != v}
             if changed or variants_changed:
                 for name, value in changed.items():
@@ -198,3 +242,22 @@ class ImportService:
                 outcomes[index] = RowOutcome(RowResult.UPDATED)
         # The flush bumps each changed product's version (its ETag) by one.
         await self.session.flush()
+
+    @staticmethod
+    def _update_plan(product: Product, row: ProductCreate) -> VariantPlan:
+        if row.variants is None:
+            return single_variant_plan(
+                product, price_minor=row.price_minor, stock_quantity=row.stock_quantity or 0
+            )
+        return plan_request(
+            row.options, row.variants, price_minor=None, stock_quantity=None, sku=None
+        )
+
+    async def _sku_of_another(self, product: Product, row: ProductCreate) -> str | None:
+        """Return a SKU of the row that a variant of another product holds, or None."""
+        if row.variants is None:
+            return None
+        own = {variant.sku for variant in product.variants}
+        wanted = [v.sku for v in row.variants if v.sku is not None and v.sku not in own]
+        taken = await self.variants.skus_taken(wanted)
+        return min(taken) if taken else None

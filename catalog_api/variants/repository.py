@@ -82,6 +82,22 @@ class VariantRepository:
         if rows:
             await self.session.execute(insert(VariantOptionValue), rows)
 
+    async def insert_options(self, products: Sequence[Any]) -> None:
+        """Insert the option-value rows of new, flushed products with one executemany."""
+        rows = [
+            {
+                "name": name.casefold(),
+                "value": value.casefold(),
+                "variant_id": variant.id,
+                "product_id": product.id,
+            }
+            for product in products
+            for variant in product.variants
+            for name, value in variant.option_values.items()
+        ]
+        if rows:
+            await self.session.execute(insert(VariantOptionValue), rows)
+
     async def insert_defaults(self, slugs: Sequence[str]) -> None:
         """Give the products with these slugs one default variant each, named by the slug."""
         if not slugs:
