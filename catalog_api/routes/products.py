@@ -24,6 +24,7 @@ from catalog_api.deps import (
 )
 from catalog_api.errors import PROBLEM_JSON
 from catalog_api.routes.params import (
+    DYNAMIC_FILTERS_DOC,
     CursorParam,
     FacetsParam,
     FiltersDep,
@@ -122,7 +123,13 @@ MAX_ID = 2**31 - 1
 ProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric product id.")]
 
 
-@router.get("", response_model=Page[ProductOut], responses=INVALID)
+@router.get(
+    "",
+    response_model=Page[ProductOut],
+    responses=INVALID,
+    description="Browse products with filters, sorting and keyset pagination."
+    + DYNAMIC_FILTERS_DOC,
+)
 async def list_products(
     service: ProductServiceDep,
     filters: FiltersDep,
@@ -139,7 +146,13 @@ async def list_products(
     return await service.browse(query)
 
 
-@router.get("/search", response_model=SearchPage, responses=INVALID)
+@router.get(
+    "/search",
+    response_model=SearchPage,
+    responses=INVALID,
+    description="Ranked search that never demands every word; the answer says how the query "
+    "was read." + DYNAMIC_FILTERS_DOC,
+)
 async def search_products(
     service: ProductServiceDep,
     filters: FiltersDep,
