@@ -101,13 +101,17 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
 
 
 async def _product_ids(client: httpx.AsyncClient) -> list[int]:
-    """Page through the whole catalog and return every id."""
+    """Page through the whole catalog and return the ids of products without options.
+
+    The load patches product-level stock and price, which a product with options refuses
+    (each of its variants has its own).
+    """
     ids: list[int] = []
     cursor: str | None = None
     for _ in range(100):
         params: dict[str, Any] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
         page = (await client.get("/api/products", params=params)).json()
-        ids += [item["id"] for item in page["items"]]
+        ids += [item["id"] for item in page["items"] if not item["options"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
@@ -218,7 +222,7 @@ async def test_mixed_load_has_no_5xx_and_no_lock_errors(target: Target, tmp_path
     with running(argv, target.env, f"{base}/api/healthz", log):
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             ids = await _product_ids(client)
-        assert len(ids) >= 300
+        assert len(ids) >= 290
         started = time.monotonic()
         deadline = started + DURATION
         await asyncio.gather(
