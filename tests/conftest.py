@@ -72,6 +72,20 @@ def admin_execute(url: str, statement: str) -> None:
     asyncio.run(execute())
 
 
+def fetch_rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Return the rows one query reads from the catalog database at database_url."""
+
+    async def fetch() -> list[tuple[Any, ...]]:
+        engine = create_engine(Settings(database_url=database_url))
+        try:
+            async with engine.connect() as connection:
+                return [tuple(row) for row in await connection.execute(text(sql))]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(fetch())
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test session."""

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from catalog_api.cli import main
-from catalog_api.config import Settings
-from catalog_api.db import create_engine
-
-
-def _rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
-    async def fetch() -> list[tuple[Any, ...]]:
-        engine = create_engine(Settings(database_url=database_url))
-        try:
-            async with engine.connect() as connection:
-                return [tuple(row) for row in await connection.execute(text(sql))]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(fetch())
-
+from tests.conftest import fetch_rows
 
 VARIANTS = (
     "SELECT p.slug, v.sku, v.price_minor, v.compare_at_price_minor, v.stock_quantity, "
@@ -77,20 +60,20 @@ def test_nested_jsonl_variants_are_stored_exactly(
     assert "v.jsonl:3: rejected: Variants 0 and 1 have the same option values" in report
     assert "v.jsonl:4: rejected: SKU 'lamp' already belongs to another variant" in report
     assert "read 4 lines: 2 imported, 2 rejected" in report
-    assert _rows(env, VARIANTS) == [
+    assert fetch_rows(env, VARIANTS) == [
         ("lamp", "lamp", 900, None, 0, None, None),
         ("tee", "TEE-S", 1500, 2000, 0, "00012345", 180),
         ("tee", "TEE-M", 1750, None, 0, None, None),
     ]
-    assert _rows(env, PRODUCTS) == [("lamp", 900, 0, None), ("tee", 1500, 0, "Acme")]
-    assert _rows(env, OPTION_ROWS) == [(4,)]
+    assert fetch_rows(env, PRODUCTS) == [("lamp", 900, 0, None), ("tee", 1500, 0, "Acme")]
+    assert fetch_rows(env, OPTION_ROWS) == [(4,)]
     # Updating replaces the variants, matched by SKU.
     again = {**TEE, "variants": [{**TEE["variants"][1], "stock_quantity": 4}]}
     again["options"] = taken["options"]
     path.write_text(json.dumps(again) + "\n", encoding="utf-8")
     assert main(["import", str(path), "--on-conflict", "update"]) == 0
-    assert _rows(env, VARIANTS)[1:] == [("tee", "TEE-M", 1750, None, 4, None, None)]
-    assert _rows(env, PRODUCTS)[1] == ("tee", 1750, 4, "Acme")
+    assert fetch_rows(env, VARIANTS)[1:] == [("tee", "TEE-M", 1750, None, 4, None, None)]
+    assert fetch_rows(env, PRODUCTS)[1] == ("tee", 1750, 4, "Acme")
 
 
 CSV_HEADER = (
@@ -121,14 +104,14 @@ def test_grouped_csv_rows_become_variants(
     assert "v.csv:9: rejected: the rows of 'shoe' must be consecutive" in report
     assert "v.csv:10: rejected: SKU 'MUG-1' already belongs to another variant" in report
     assert "read 10 lines: 1 header, 1 blank, 4 imported (2 rows), 4 rejected (3 rows)" in report
-    assert _rows(env, VARIANTS) == [
+    assert fetch_rows(env, VARIANTS) == [
         ("mug", "MUG-1", 500, None, 7, None, None),
         ("shoe", "SHOE-8-B", 9900, None, 3, None, None),
         ("shoe", "SHOE-8-R", 9900, None, 0, None, None),
         ("shoe", "shoe-9-blue", 10900, None, 5, None, None),
     ]
-    assert _rows(env, PRODUCTS) == [("mug", 500, 7, None), ("shoe", 9900, 8, None)]
-    options = _rows(env, "SELECT options FROM products WHERE slug = 'shoe'")[0][0]
+    assert fetch_rows(env, PRODUCTS) == [("mug", 500, 7, None), ("shoe", 9900, 8, None)]
+    options = fetch_rows(env, "SELECT options FROM products WHERE slug = 'shoe'")[0][0]
     if isinstance(options, str):
         options = json.loads(options)
     assert options == [
@@ -149,22 +132,24 @@ def test_shipped_demo_file_is_the_generator_with_variants() -> None:
 def test_demo_seeds_its_variants(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["seed", "--demo"]) == 0
     assert "301 products added" in capsys.readouterr().err
-    tablet = [row for row in _rows(env, VARIANTS) if row[0] == "helio-tab-11-tablet"]
+    tablet = [row for row in fetch_rows(env, VARIANTS) if row[0] == "helio-tab-11-tablet"]
     assert [(sku, price, stock > 0) for _, sku, price, _, stock, _, _ in tablet] == [
         ("HELIO-TAB11-128GB", 44900, True),
         ("HELIO-TAB11-256GB", 52900, True),
         ("HELIO-TAB11-512GB", 64900, False),
     ]
-    products = {slug: (price, stock) for slug, price, stock, _ in _rows(env, PRODUCTS)}
+    products = {slug: (price, stock) for slug, price, stock, _ in fetch_rows(env, PRODUCTS)}
     assert products["helio-tab-11-tablet"] == (44900, sum(row[4] for row in tablet))
-    shoes = [row for row in _rows(env, VARIANTS) if row[0] == "wren-wool-lightweight-running-shoes"]
+    shoes = [
+        row for row in fetch_rows(env, VARIANTS) if row[0] == "wren-wool-lightweight-running-shoes"
+    ]
     assert len(shoes) == 10
     assert [row[1] for row in shoes if row[4] == 0] == [
         "WREN-RUN-8-SLATE",
         "WREN-RUN-12-NAVY",
         "WREN-RUN-12-SLATE",
     ]
-    counts = _rows(env, "SELECT count(*), count(DISTINCT product_id) FROM product_variants")
+    counts = fetch_rows(env, "SELECT count(*), count(DISTINCT product_id) FROM product_variants")
     assert counts == [(301 - 5 + 10 + 5 + 8 + 4 + 3, 301)]
 
 

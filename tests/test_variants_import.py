@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from catalog_api.cli import main
-from catalog_api.config import Settings
-from catalog_api.db import create_engine
-
-
-def _rows(database_url: str, sql: str) -> list[tuple[Any, ...]]:
-    async def fetch() -> list[tuple[Any, ...]]:
-        engine = create_engine(Settings(database_url=database_url))
-        try:
-            async with engine.connect() as connection:
-                return [tuple(row) for row in await connection.execute(text(sql))]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(fetch())
+from tests.conftest import fetch_rows
 
 
 def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -61,11 +46,11 @@ def test_each_imported_product_gets_one_variant(
     assert "a.jsonl:5: rejected: A product with options needs its variants" in report
     assert "a.jsonl:6: rejected: price_minor belongs to each variant" in report
     assert "slug that is already taken" not in report
-    assert _rows(database_url, VARIANTS) == [
+    assert fetch_rows(database_url, VARIANTS) == [
         ("lamp", "lamp", 1000, 3, 1000, 3),
         ("rug", "RUG-1", 5000, 0, 5000, 0),
     ]
     again = [{**base, "title": "Lamp", "price_minor": 1200, "stock_quantity": 9}]
     path = _write(tmp_path / "b.jsonl", again)
     assert main(["import", str(path), "--on-conflict", "update"]) == 0
-    assert _rows(database_url, VARIANTS)[0] == ("lamp", "lamp", 1200, 9, 1200, 9)
+    assert fetch_rows(database_url, VARIANTS)[0] == ("lamp", "lamp", 1200, 9, 1200, 9)
