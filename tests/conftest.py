@@ -6,13 +6,14 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from catalog_api.app import create_app
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
-from catalog_api.migrate import upgrade
+from catalog_api.migrate import migrate_to, upgrade
 
 PG_ENV = "CATALOG_TEST_DATABASE_URL"
 
@@ -48,6 +49,15 @@ def _migrate(url: str) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+async def migrate_url_to(url: str, action: Callable[[Config, str], None], revision: str) -> None:
+    """Run one Alembic command (command.upgrade or command.downgrade) on the database at url."""
+    engine = create_engine(Settings(database_url=url))
+    try:
+        await migrate_to(engine, action, revision)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,15 +10,14 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import MetaData, Table, insert, text, update
 
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
-from catalog_api.migrate import current_revision, head_revision, migrate_to
+from catalog_api.migrate import current_revision, head_revision
 from catalog_api.models import IdempotencyRecord, Product, ProductStatus, utcnow
 from catalog_api.schemas import ProductOut
-from tests.conftest import app_with, asgi_client, product_body
+from tests.conftest import app_with, asgi_client, migrate_url_to, product_body
 from tests.test_mcp_tools import call, connect, fail, kettle
 
 PREVIOUS_REVISION = "0003"
@@ -138,15 +136,6 @@ async def test_mcp_create_with_a_key_whose_product_was_deleted_says_so(
 # --- migration 0004 on a SQLite file populated at the previous revision -------------------
 
 
-async def _alembic(url: str, action: Callable[[Config, str], None], revision: str) -> None:
-    """Run one Alembic command (upgrade or downgrade to revision) on a database."""
-    engine = create_engine(Settings(database_url=url))
-    try:
-        await migrate_to(engine, action, revision)
-    finally:
-        await engine.dispose()
-
-
 # products as migration 0004 left it: without the search term columns of 0005 (nor 0007's).
 _BEFORE_SEARCH_TERMS = Table(
     "products",
@@ -182,7 +171,7 @@ def _row(title: str, n: int) -> dict[str, Any]:
 
 async def _populate_at_previous_revision(url: str) -> None:
     """Five products, the two newest deleted, and a live key for a product deleted earlier."""
-    await _alembic(url, command.upgrade, PREVIOUS_REVISION)
+    await migrate_url_to(url, command.upgrade, PREVIOUS_REVISION)
     titles = ["Brass Lamp", "Oak Table", "Wool Rug", "Glass Vase", "Steel Kettle"]
     engine = create_engine(Settings(database_url=url))
     try:
@@ -243,10 +232,10 @@ async def test_migration_0004_keeps_sqlite_data_and_search_and_never_reuses_ids(
     assert [row[0] for row in before["rows"]] == [1, 2, 3]
     assert before["lamp"] == [(1,)]
 
-    await _alembic(url, command.upgrade, THIS_REVISION)
+    await migrate_url_to(url, command.upgrade, THIS_REVISION)
     assert _snapshot(path) == before
     assert _sequence(path) == [("products", 7)]  # the key's deleted product 7 stays unused
-    await _alembic(url, command.upgrade, "head")
+    await migrate_url_to(url, command.upgrade, "head")
     engine = create_engine(Settings(database_url=url))
     try:
         assert await current_revision(engine) == head_revision()
@@ -280,14 +269,14 @@ async def test_migration_0004_downgrades_and_upgrades_again_keeping_rows(tmp_pat
     url = f"sqlite+aiosqlite:///{path}"
     await _populate_at_previous_revision(url)
     before = _snapshot(path)
-    await _alembic(url, command.upgrade, THIS_REVISION)
-    await _alembic(url, command.downgrade, PREVIOUS_REVISION)
+    await migrate_url_to(url, command.upgrade, THIS_REVISION)
+    await migrate_url_to(url, command.downgrade, PREVIOUS_REVISION)
     assert _snapshot(path) == before
     assert _sequence(path) == []
     with sqlite3.connect(path) as db:
         schema = db.execute("SELECT sql FROM sqlite_master WHERE name = 'products'").fetchone()
     assert "AUTOINCREMENT" not in schema[0]
-    await _alembic(url, command.upgrade, THIS_REVISION)
+    await migrate_url_to(url, command.upgrade, THIS_REVISION)
     assert _snapshot(path) == before
     assert _sequence(path) == [("products", 7)]
 

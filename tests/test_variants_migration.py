@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import MetaData, Table, insert, text
 from sqlalchemy.engine import make_url
 
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
-from catalog_api.migrate import migrate_to
 from catalog_api.models import Product, ProductStatus, utcnow
-from tests.conftest import PG_ENV, admin_execute, asgi_client
+from tests.conftest import PG_ENV, admin_execute, asgi_client, migrate_url_to
 from tests.conftest import app_with as running_app
 
 # products as migration 0006 left it: without brand and options.
@@ -44,15 +42,6 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _alembic(url: str, action: Callable[[Config, str], None], revision: str) -> None:
-    """Run one Alembic command (upgrade or downgrade to revision) on a database."""
-    engine = create_engine(Settings(database_url=url))
-    try:
-        await migrate_to(engine, action, revision)
-    finally:
-        await engine.dispose()
 
 
 def _legacy(n: int) -> dict[str, Any]:
@@ -86,7 +75,7 @@ async def _fetch(url: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 async def test_each_product_becomes_one_default_variant_and_back(empty_url: str) -> None:
-    await _alembic(empty_url, command.upgrade, "0006")
+    await migrate_url_to(empty_url, command.upgrade, "0006")
     engine = create_engine(Settings(database_url=empty_url))
     try:
         async with engine.begin() as connection:
@@ -99,7 +88,7 @@ async def test_each_product_becomes_one_default_variant_and_back(empty_url: str)
         empty_url, "SELECT id, slug, price_minor, stock_quantity, version FROM products ORDER BY id"
     )
 
-    await _alembic(empty_url, command.upgrade, "head")
+    await migrate_url_to(empty_url, command.upgrade, "head")
 
     variants = await _fetch(
         empty_url,
@@ -137,7 +126,7 @@ async def test_each_product_becomes_one_default_variant_and_back(empty_url: str)
         assert new.json()["id"] == 6
         assert new.json()["variants"][0]["id"] == 5  # after the four copied variants
 
-    await _alembic(empty_url, command.downgrade, "0006")
+    await migrate_url_to(empty_url, command.downgrade, "0006")
     kept = await _fetch(
         empty_url, "SELECT id, slug, price_minor, stock_quantity FROM products ORDER BY id"
     )
@@ -149,5 +138,5 @@ async def test_each_product_becomes_one_default_variant_and_back(empty_url: str)
         (6, "new"),
     ]
     assert kept[1][3] == 1  # the derived stock stays
-    await _alembic(empty_url, command.upgrade, "0007")
+    await migrate_url_to(empty_url, command.upgrade, "0007")
     assert len(await _fetch(empty_url, "SELECT id FROM product_variants")) == 5
