@@ -1,5 +1,6 @@
-"""What an agent pays in characters: tools/list, a search page and an empty page, on the demo
-catalog through the SDK client (embedded API, a fresh SQLite file).
+"""What an agent pays in characters: tools/list, search pages (one holding products with
+variants), a 20-item page, an empty page and one product with variants, on the demo catalog
+through the SDK client (embedded API, a fresh SQLite file).
 
 Run: python -m bench.mcp_size
 """
@@ -42,12 +43,20 @@ async def measure(database: Path) -> dict[str, int]:
         total, outputs = tools_list_chars((await client.list_tools()).tools)
         page = await client.call_tool("search_products", {"query": "kitchen", "limit": 10})
         empty = await client.call_tool("search_products", {"query": "zzqxv"})
+        shoes = await client.call_tool("search_products", {"query": "running shoes", "limit": 10})
+        browse = await client.call_tool("list_products", {"limit": 20})
+        variants = await client.call_tool(
+            "get_product", {"slug": "wren-wool-lightweight-running-shoes"}
+        )
     return {
         "tools_list_chars": total,
         "output_schema_chars": outputs,
         "search_page_10_chars": result_chars(page),
         "search_page_10_items": len((page.structured_content or {}).get("items", [])),
         "empty_page_chars": result_chars(empty),
+        "running_shoes_page_10_chars": result_chars(shoes),
+        "list_page_20_chars": result_chars(browse),
+        "product_with_10_variants_chars": result_chars(variants),
     }
 
 

@@ -7,6 +7,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from catalog_mcp.untrusted import clean_data
+from catalog_mcp.variant_models import (
+    Availability,
+    Option,
+    Selection,
+    Variant,
+    availability,
+    minor_unit,
+    option_names,
+    price_text,
+    stock_counts,
+)
 
 SUMMARY_DESCRIPTION_CHARS = 240
 SUMMARY_TAGS = 8
@@ -17,11 +28,6 @@ Status = Literal["draft", "active", "archived"]
 
 
 Detail = Literal["compact", "full"]
-
-
-def money(price: str, currency: str) -> str:
-    """Return a price with its currency, e.g. '19.99 USD'."""
-    return f"{price} {currency}"
 
 
 def _short(value: str, limit: int) -> str:
@@ -76,8 +82,11 @@ class ProductSummary(BaseModel):
 
     id: int
     title: str
-    price: str = Field(description="e.g. '19.99 USD'.")
+    price: str = Field(description="e.g. '19.99 USD'; lowest-highest of its variants.")
     available: bool = Field(description="Active and in stock.")
+    availability: Availability
+    options: str | None = Field(default=None, description="Option names (how many values).")
+    stock: str | None = Field(default=None, description="When some variants are sold out.")
     category: str
     key: dict[str, str] | None = Field(
         default=None, description=f"Up to {SUMMARY_ATTRIBUTES} attributes (full: all)."
@@ -106,8 +115,11 @@ class ProductSummary(BaseModel):
         summary = cls(
             id=data["id"],
             title=data["title"],
-            price=money(data["price"], data["currency"]),
+            price=price_text(data),
             available=data.get("available", False),
+            availability=availability(data),
+            options=option_names(data),
+            stock=stock_counts(data),
             category=data["category"],
             key={k: _short(v, SUMMARY_ATTRIBUTE_CHARS) for k, v in shown.items()} or None,
             matched=matched_fields(data, list(searched)) if searched else None,
@@ -209,7 +221,7 @@ class ProductPage(BaseModel):
 
 
 class Product(BaseModel):
-    """Every field of a product."""
+    """Every field of a product, with its options and variants."""
 
     id: int
     slug: str
@@ -217,27 +229,43 @@ class Product(BaseModel):
     description: str
     category: str
     tags: list[str]
-    price: str = Field(description="e.g. '19.99 USD'.")
-    price_minor: int = Field(description="e.g. 1999.")
+    brand: str | None = None
+    price: str = Field(description="e.g. '19.99 USD'; lowest-highest of its variants.")
+    price_minor: int = Field(description="Lowest variant price, e.g. 1999.")
     currency: str
-    stock_quantity: int
+    stock_quantity: int = Field(description="Total over its variants.")
     status: Status
     available: bool = Field(description="Active and in stock.")
+    availability: Availability
     attributes: dict[str, str]
     image_urls: list[str]
     seo_keywords: list[str]
     created_at: str
     updated_at: str
     version: int = Field(description="Pass as if_version when changing it.")
+    options: list[Option] | None = Field(default=None, description="Absent: no options.")
+    variants: list[Variant]
+    selected_variant: Variant | None = Field(
+        default=None, description="With selected: the matching or nearest in-stock variant."
+    )
+    selection: Selection | None = None
     note: str | None = None
 
     @classmethod
     def from_api(cls, product: dict[str, Any]) -> Product:
         """Clean a product from the API."""
         data = clean_data(product)
-        data["price"] = money(data["price"], data["currency"])
+        currency, decimals = data["currency"], minor_unit(data["price"])
+        data["price"] = price_text(data)
         data.setdefault("available", data["status"] == "active" and data["stock_quantity"] > 0)
-        return cls(**{k: v for k, v in data.items() if k in cls.model_fields and k != "note"})
+        data["availability"] = availability(data)
+        data["options"] = data.get("options") or None
+        data["variants"] = [
+            Variant.from_api(v, currency=currency, decimals=decimals)
+            for v in data.get("variants") or []
+        ]
+        skipped = {"note", "selected_variant", "selection"}
+        return cls(**{k: v for k, v in data.items() if k in cls.model_fields and k not in skipped})
 
 
 class CategoryCount(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 
 # Sub-results whose shape the description tells well enough.
-LOOSE_DEFS = frozenset({"Facets", "ProviderAttempt"})
+LOOSE_DEFS = frozenset({"Facets", "ProviderAttempt", "Option", "Variant", "Selection"})
 # Tools whose result has the shape of another tool's: their schema points there.
 SAME_OUTPUT = {
     "list_products": "search_products",
