@@ -32,6 +32,21 @@ StatusFilter = Annotated[
 _MAJOR_UNITS = " in major units of currency ('150', 149.99), inclusive."
 MinPrice = Annotated[Decimal | None, Field(ge=0, description="Lowest price" + _MAJOR_UNITS)]
 MaxPrice = Annotated[Decimal | None, Field(ge=0, description="Highest price" + _MAJOR_UNITS)]
+BrandFilter = Annotated[
+    str | None, Field(min_length=1, max_length=100, description="Only this brand (any case).")
+]
+OptionFilter = Annotated[
+    dict[str, str] | None,
+    Field(
+        max_length=8,
+        description="Only products with ONE variant holding all these option values, any case: "
+        "{'size': '10', 'colour': 'blue'}; in_stock then means that variant's stock.",
+    ),
+]
+AttributeFilter = Annotated[
+    dict[str, str] | None,
+    Field(max_length=8, description="Only products whose attributes have exactly these values."),
+]
 InStock = Annotated[
     bool | None, Field(description="true: only in stock; false: only out of stock.")
 ]

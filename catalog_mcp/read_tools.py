@@ -18,6 +18,8 @@ from catalog_mcp.money import price_range
 from catalog_mcp.params import (
     FACETS_HINT,
     MAX_PRODUCT_ID,
+    AttributeFilter,
+    BrandFilter,
     CategoryFilter,
     CurrencyFilter,
     Cursor,
@@ -27,6 +29,7 @@ from catalog_mcp.params import (
     Limit,
     MaxPrice,
     MinPrice,
+    OptionFilter,
     Order,
     Query,
     StatusFilter,
@@ -92,6 +95,16 @@ async def _tag_exists(client: CatalogClient, tag: str) -> bool:
     return int((await client.list_products({"tag": tag, "limit": 1})).get("total", 0)) > 0
 
 
+def variant_filters(
+    brand: str | None, option_values: dict[str, str] | None, attributes: dict[str, str] | None
+) -> dict[str, Any]:
+    """Return the API's brand, option.<name> and attr.<key> query parameters."""
+    params: dict[str, Any] = {} if brand is None else {"brand": brand}
+    params.update({f"option.{name}": value for name, value in (option_values or {}).items()})
+    params.update({f"attr.{key}": value for key, value in (attributes or {}).items()})
+    return params
+
+
 async def product_page(
     client: CatalogClient,
     *,
@@ -99,6 +112,9 @@ async def product_page(
     status: str,
     category: str | None,
     tag: str | None,
+    brand: str | None,
+    option_values: dict[str, str] | None,
+    attributes: dict[str, str] | None,
     in_stock: bool | None,
     currency: str | None,
     min_price: Decimal | None,
@@ -113,7 +129,7 @@ async def product_page(
     """Run a search or a browse with shopper-safe defaults and prices in one currency."""
     filters = _filters(
         category=category, tag=tag, status=None if status == "any" else status, in_stock=in_stock
-    )
+    ) | variant_filters(brand, option_values, attributes)
     with tool_errors():
         prices = await price_range(
             client, filters, currency=currency, min_price=min_price, max_price=max_price,
@@ -154,6 +170,9 @@ def register_read_tools(server: MCPServer, state: ClientSource) -> None:
         query: Query,
         category: CategoryFilter = None,
         tag: TagFilter = None,
+        brand: BrandFilter = None,
+        option_values: OptionFilter = None,
+        attributes: AttributeFilter = None,
         status: StatusFilter = "active",
         min_price: MinPrice = None,
         max_price: MaxPrice = None,
@@ -170,9 +189,10 @@ def register_read_tools(server: MCPServer, state: ClientSource) -> None:
         detail: DetailLevel = "compact",
     ) -> Annotated[CallToolResult, ProductPage]:
         return await product_page(
-            state.client, query=query, status=status, category=category, tag=tag,
-            in_stock=in_stock, currency=currency, min_price=min_price, max_price=max_price,
-            sort=sort, order=order, limit=limit, cursor=cursor, facets=facets, detail=detail,
+            state.client, query=query, status=status, category=category, tag=tag, brand=brand,
+            option_values=option_values, attributes=attributes, in_stock=in_stock,
+            currency=currency, min_price=min_price, max_price=max_price, sort=sort, order=order,
+            limit=limit, cursor=cursor, facets=facets, detail=detail,
         )  # fmt: skip
 
     @server.tool(
@@ -188,6 +208,9 @@ def register_read_tools(server: MCPServer, state: ClientSource) -> None:
     async def list_products(
         category: CategoryFilter = None,
         tag: TagFilter = None,
+        brand: BrandFilter = None,
+        option_values: OptionFilter = None,
+        attributes: AttributeFilter = None,
         status: StatusFilter = "active",
         min_price: MinPrice = None,
         max_price: MaxPrice = None,
@@ -203,9 +226,10 @@ def register_read_tools(server: MCPServer, state: ClientSource) -> None:
         detail: DetailLevel = "compact",
     ) -> Annotated[CallToolResult, ProductPage]:
         return await product_page(
-            state.client, query=None, status=status, category=category, tag=tag,
-            in_stock=in_stock, currency=currency, min_price=min_price, max_price=max_price,
-            sort=sort, order=order, limit=limit, cursor=cursor, facets=facets, detail=detail,
+            state.client, query=None, status=status, category=category, tag=tag, brand=brand,
+            option_values=option_values, attributes=attributes, in_stock=in_stock,
+            currency=currency, min_price=min_price, max_price=max_price, sort=sort, order=order,
+            limit=limit, cursor=cursor, facets=facets, detail=detail,
         )  # fmt: skip
 
     @server.tool(
