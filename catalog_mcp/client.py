@@ -134,6 +134,21 @@ class CatalogClient:
             "DELETE", f"/api/products/{product_id}", headers=_if_match(product_id, if_version)
         )
 
+    async def get_variant(self, sku: str) -> JSON:
+        """Fetch one variant by SKU, with its product's id and its own version."""
+        return await self._request("GET", f"/api/variants/{_path_segment(sku)}")
+
+    async def update_variant(
+        self, product_id: int, sku: str, body: JSON, *, variant_id: int, version: int
+    ) -> JSON:
+        """Change one variant's price or stock, only if it is still at version."""
+        return await self._request(
+            "PATCH",
+            f"/api/products/{product_id}/variants/{_path_segment(sku)}",
+            json=body,
+            headers={"If-Match": f'"v{variant_id}.{version}"'},
+        )
+
     async def describe_product(self, product_id: int, *, save: bool) -> JSON:
         """Generate AI copy for a stored product, optionally saving it."""
         return await self._request(

@@ -17,6 +17,7 @@ TOOL_SCOPES = {
     "create_product": "write",
     "update_product": "write",
     "delete_product": "write",
+    "set_variant_stock": "write",
     "describe_product": "describe",
 }
 

@@ -41,15 +41,21 @@ from catalog_mcp.params import (
     OptionalStock,
     OptionalTags,
     OptionalTitle,
-    PriceMinor,
     ProductId,
-    Stock,
     Title,
 )
 from catalog_mcp.prompts import register_prompts
 from catalog_mcp.read_tools import UNTRUSTED, counted, register_read_tools
 from catalog_mcp.tool_schemas import compact_tool_schemas
 from catalog_mcp.untrusted import DATA_NOTICE, data_result
+from catalog_mcp.variant_params import (
+    OptionalBrand,
+    OptionalOptions,
+    OptionalSku,
+    OptionalVariants,
+    variant_body,
+)
+from catalog_mcp.variant_tools import register_variant_tools
 
 if TYPE_CHECKING:
     from catalog_api.config import Settings as ApiSettings
@@ -122,6 +128,7 @@ def build_server(settings: McpSettings, api_settings: ApiSettings | None = None)
     register_read_tools(server, state)
     _register_write_tools(server, state)
     _register_copy_tool(server, state)
+    register_variant_tools(server, state)
     _refuse_unknown_arguments(server)
     word_argument_errors(server)
     compact_tool_schemas(server)
@@ -151,7 +158,9 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
         name="create_product",
         title="Create a product",
         description=(
-            "Add a product; a draft unless status is 'active'. The slug comes from the title "
+            "Add a product; a draft unless status is 'active'. Sold in one version: give "
+            "price_minor (and stock_quantity); in several: options and variants. The slug "
+            "comes from the title "
             "when omitted (a title in use gets a numbered slug and a `note`); a taken explicit "
             "slug fails. Returns the stored product. Retrying with the same idempotency_key "
             "never creates it twice."
@@ -166,26 +175,30 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
     async def create_product(
         title: Title,
         category: Category,
-        price_minor: PriceMinor,
         currency: Currency,
+        price_minor: OptionalPriceMinor = None,
         description: Description = "",
         slug: OptionalSlug = None,
         tags: OptionalTags = None,
-        stock_quantity: Stock = 0,
+        brand: OptionalBrand = None,
+        stock_quantity: OptionalStock = None,
+        sku: OptionalSku = None,
         status: Annotated[
             Literal["draft", "active"], Field(description="draft (default) or active.")
         ] = "draft",
         attributes: OptionalAttributes = None,
         image_urls: OptionalImages = None,
         seo_keywords: OptionalKeywords = None,
+        options: OptionalOptions = None,
+        variants: OptionalVariants = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Annotated[CallToolResult, Product]:
         body = _filters(
             title=title, category=category, price_minor=price_minor, currency=currency,
-            description=description, slug=slug, tags=tags, stock_quantity=stock_quantity,
-            status=status, attributes=attributes, image_urls=image_urls,
-            seo_keywords=seo_keywords,
-        )  # fmt: skip
+            description=description, slug=slug, tags=tags, brand=brand,
+            stock_quantity=stock_quantity, sku=sku, status=status, attributes=attributes,
+            image_urls=image_urls, seo_keywords=seo_keywords,
+        ) | variant_body(options, variants)  # fmt: skip
         with tool_errors():
             created = Product.from_api(
                 await state.client.create_product(body, idempotency_key=idempotency_key)
@@ -216,19 +229,22 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
         description: OptionalDescription = None,
         slug: OptionalSlug = None,
         tags: OptionalTags = None,
+        brand: OptionalBrand = None,
         stock_quantity: OptionalStock = None,
         status: OptionalStatus = None,
         attributes: OptionalAttributes = None,
         image_urls: OptionalImages = None,
         seo_keywords: OptionalKeywords = None,
+        options: OptionalOptions = None,
+        variants: OptionalVariants = None,
         if_version: IfVersion = None,
     ) -> Annotated[CallToolResult, Product]:
         body = _filters(
             title=title, category=category, price_minor=price_minor, currency=currency,
-            description=description, slug=slug, tags=tags, stock_quantity=stock_quantity,
-            status=status, attributes=attributes, image_urls=image_urls,
-            seo_keywords=seo_keywords,
-        )  # fmt: skip
+            description=description, slug=slug, tags=tags, brand=brand,
+            stock_quantity=stock_quantity, status=status, attributes=attributes,
+            image_urls=image_urls, seo_keywords=seo_keywords,
+        ) | variant_body(options, variants)  # fmt: skip
         if not body:
             raise ToolError("Nothing to change: give at least one field besides id.")
         with tool_errors(if_version=if_version):

@@ -90,12 +90,21 @@ def _same_as(schema: dict[str, Any], tool: str) -> dict[str, Any]:
     return {"type": "object", "description": f"{description} Fields as in {tool}'s output."}
 
 
-def _without_repeats(parameters: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
-    """Leave out the descriptions a parameter shares with the same parameter of another tool."""
-    theirs = model.get("properties", {})
-    for name, schema in parameters.get("properties", {}).items():
+def _drop_shared_descriptions(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+    for name, schema in ours.items():
         if name in theirs and schema.get("description") == theirs[name].get("description"):
             schema.pop("description", None)
+
+
+def _without_repeats(
+    parameters: dict[str, Any], model: dict[str, Any], tool: str
+) -> dict[str, Any]:
+    """Leave out the descriptions a parameter shares with the same parameter of another tool,
+    and point a sub-schema both have (such as a variant) to that tool's."""
+    _drop_shared_descriptions(parameters.get("properties", {}), model.get("properties", {}))
+    defs = parameters.get("$defs", {})
+    for name in defs.keys() & model.get("$defs", {}).keys():
+        defs[name] = {"type": "object", "description": f"As {name} in {tool}."}
     return parameters
 
 
@@ -105,7 +114,9 @@ def compact_tool_schemas(server: MCPServer) -> None:
     for tool in tools.values():
         tool.parameters = compact_output(tool.parameters)
     for name, model in SAME_INPUT.items():
-        tools[name].parameters = _without_repeats(tools[name].parameters, tools[model].parameters)
+        tools[name].parameters = _without_repeats(
+            tools[name].parameters, tools[model].parameters, model
+        )
     for tool in tools.values():
         schema = tool.fn_metadata.output_schema
         if schema is None:
