@@ -39,13 +39,13 @@ OptionFilter = Annotated[
     dict[str, str] | None,
     Field(
         max_length=8,
-        description="Only products with ONE variant holding all these option values, any case: "
-        "{'size': '10', 'colour': 'blue'}; in_stock then means that variant's stock.",
+        description="Only products with ONE variant having all these option values (any "
+        "case): {'size': '10'}; in_stock then asks that variant.",
     ),
 ]
 AttributeFilter = Annotated[
     dict[str, str] | None,
-    Field(max_length=8, description="Only products whose attributes have exactly these values."),
+    Field(max_length=8, description="Only products with exactly these attribute values."),
 ]
 InStock = Annotated[
     bool | None, Field(description="true: only in stock; false: only out of stock.")

@@ -53,8 +53,8 @@ OptionalVariants = Annotated[
     Field(
         min_length=1,
         max_length=MAX_VARIANTS,
-        description="Every sellable version; replaces price_minor and stock_quantity. On "
-        "update: the whole new list, matched to stored variants by SKU, then option values.",
+        description="Each sellable version, instead of price_minor and stock_quantity. Update: "
+        "the full new list (matched by SKU, then option values).",
     ),
 ]
 OptionalBrand = Annotated[

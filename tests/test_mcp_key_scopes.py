@@ -18,7 +18,7 @@ from catalog_mcp.server import build_server
 from tests.processes import clean_env, command, sqlite_url
 
 READ_TOOLS = {"search_products", "list_products", "get_product", "list_categories"}
-WRITE_TOOLS = {"create_product", "update_product", "delete_product"}
+WRITE_TOOLS = {"create_product", "update_product", "delete_product", "set_variant_stock"}
 
 
 async def _token(settings: Settings, name: str, scopes: list[Scope]) -> str:

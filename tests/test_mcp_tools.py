@@ -31,6 +31,7 @@ EXPECTED_ANNOTATIONS = {
     "update_product": (False, True, True),
     "delete_product": (False, True, True),
     "describe_product": (False, True, False),
+    "set_variant_stock": (False, False, True),
 }
 
 

@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from catalog_mcp.client import CatalogAPIError
 from catalog_mcp.errors import api_error_text, argument_error_text
-from catalog_mcp.models import matched_fields
+from catalog_mcp.models import Product, matched_fields
 from catalog_mcp.money import to_minor
+from catalog_mcp.selection import select_variant
 from catalog_mcp.tool_schemas import compact_output
+from catalog_mcp.variant_models import major, minor_unit
 
 
 @pytest.mark.parametrize(
@@ -128,3 +130,50 @@ def test_matched_says_where_each_word_was_found() -> None:
         "title: runners; attributes: olive; description: gift"
     )
     assert matched_fields(product, ["kettle"]) is None
+
+
+def _product(**overrides: Any) -> dict[str, Any]:
+    """An API product with three options and two variants in stock."""
+    body: dict[str, Any] = {
+        "id": 1, "slug": "shirt", "title": "Shirt", "description": "", "category": "apparel",
+        "tags": [], "price": "2500", "price_max": "2700", "price_minor": 2500, "currency": "JPY",
+        "stock_quantity": 5, "status": "active", "attributes": {}, "image_urls": [],
+        "seo_keywords": [], "created_at": "t", "updated_at": "t", "version": 1,
+        "options": [
+            {"name": "size", "values": ["S", "M", "L"]},
+            {"name": "colour", "values": ["red", "blue"]},
+            {"name": "fit", "values": ["slim", "regular"]},
+        ],
+        "variants": [
+            {"sku": "A", "option_values": {"size": "M", "colour": "blue", "fit": "regular"},
+             "price_minor": 2500, "stock_quantity": 2, "version": 1},
+            {"sku": "B", "option_values": {"size": "L", "colour": "red", "fit": "slim"},
+             "price_minor": 2700, "stock_quantity": 3, "version": 1},
+        ],
+        **overrides,
+    }  # fmt: skip
+    return body
+
+
+def test_selection_keeps_the_earlier_choices_over_more_choices() -> None:
+    product = Product.from_api(_product())
+    assert product.price == "2500-2700 JPY"
+    assert product.variants[1].price == "2700 JPY"
+    chosen = select_variant(product, {"size": "m", "colour": "red", "fit": "slim"})
+    assert chosen.selected_variant is not None
+    # B keeps two choices, A only the first: the first choice matters most, as in UCP.
+    assert chosen.selected_variant.sku == "A"
+    assert chosen.selection is not None
+    assert chosen.selection.relaxed == ["colour", "fit"]
+    assert chosen.selection.selected == {"size": "M", "colour": "red", "fit": "slim"}
+
+
+@pytest.mark.parametrize(
+    ("amount", "decimals", "text"),
+    [(1999, 2, "19.99"), (13380, 0, "13380"), (1234, 3, "1.234"), (5, 2, "0.05")],
+)
+def test_variant_prices_are_written_as_the_api_writes_product_prices(
+    amount: int, decimals: int, text: str
+) -> None:
+    assert major(amount, decimals) == text
+    assert minor_unit(text) == decimals
