@@ -62,8 +62,9 @@ CurrencyFilter = Annotated[
 DetailLevel = Annotated[
     Detail,
     Field(
-        description="compact: id, title, price, available, category, key attributes, why it "
-        "matched; full adds slug, stock, tags, description start, version."
+        description="compact: id, title, price (range), available, availability, options, "
+        "category, key attributes, why it matched; full adds slug, stock, tags, description "
+        "start, version."
     ),
 ]
 Limit = Annotated[

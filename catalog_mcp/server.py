@@ -65,9 +65,11 @@ logger = logging.getLogger(__name__)
 INSTRUCTIONS = f"""\
 Tools for a product catalog. Find products with search_products (words) or
 list_products (filters and sort): both show active products unless status says
-otherwise, and each summary says whether it is available now. Read one with
-get_product; category names come from list_categories; create_product,
-update_product and delete_product change the catalog. Price filters are in major
+otherwise, and each summary says whether it is available now, its price range and
+its options. Read one with get_product (with `selected` option values it picks the
+variant, or the nearest one in stock); category names come from list_categories;
+create_product, update_product, delete_product and set_variant_stock (by SKU) change
+the catalog. Price filters are in major
 units of one currency (max_price=150 with currency='USD'); price_minor fields are
 integers in minor units (1999 USD = 19.99). Lists return one page at a time:
 `total` says how many match and `next_cursor` fetches the next page. {UNTRUSTED}"""
