@@ -36,8 +36,10 @@ def register_prompts(server: MCPServer) -> None:
             "result has read_as, say what was searched instead). It shows active products "
             "only. Give a budget as max_price in major units with its currency (under 150 USD: "
             "max_price=150, currency='USD'); narrow with category (names from "
-            "list_categories) and in_stock=true. Summaries carry price, availability, key "
-            "attributes and why each matched; call get_product only for a detail they lack. "
+            "list_categories) and in_stock=true, and by a size or colour with option_values. "
+            "Summaries carry price, availability, options, key attributes and why each "
+            "matched; call get_product only for a detail they lack, with selected={option: "
+            "value} to check the variant they want. "
             "Recommend up to three products with available=true, with their price and why "
             "each fits; say plainly if nothing fits. " + UNTRUSTED
         )
@@ -65,7 +67,8 @@ def register_prompts(server: MCPServer) -> None:
             f"{facts}\n\n"
             f"{category_step} Write a clear "
             "title (under 80 characters), a factual 2-4 sentence description without invented "
-            "claims, 3-8 lowercase tags and string attributes (color, material, size...). Ask "
-            "for the price if it is missing. Then call create_product with status 'draft' and "
-            "show the result."
+            "claims, 3-8 lowercase tags and string attributes (color, material...). If it comes "
+            "in several sizes, colours or capacities, give options and one variant per "
+            "combination instead of price_minor. Ask for the price if it is missing. Then call "
+            "create_product with status 'draft' and show the result."
         )

@@ -35,6 +35,8 @@ def _choices(options: list[Option], selected: dict[str, str]) -> list[tuple[Opti
     choices: list[tuple[Option, str]] = []
     for name, value in selected.items():
         option = by_name[name.strip().casefold()]
+        if any(chosen is option for chosen, _ in choices):
+            raise ToolError(f"selected names the option '{option.name}' twice; give it once.")
         wanted = value.strip().casefold()
         spelled = next((v for v in option.values if v.casefold() == wanted), value.strip())
         choices.append((option, spelled))

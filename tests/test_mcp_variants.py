@@ -189,6 +189,10 @@ async def test_variants_are_created_summarised_filtered_and_selected(
         )
         assert "This product has no option 'width'" in unknown
         assert "size (9, 10, 11, 12); Colour (blue, black)" in unknown
+        twice = await refused(
+            agent, "get_product", id=created["id"], selected={"colour": "blue", "COLOUR": "red"}
+        )
+        assert "selected names the option 'Colour' twice" in twice
         no_options = await refused(agent, "get_product", id=plain["id"], selected={"size": "1"})
         assert "has no options" in no_options
 
