@@ -181,23 +181,40 @@ async def test_summaries_truncate_long_descriptions(settings: Settings) -> None:
         assert full["description"] == long_text.strip()
 
 
+def _long_options(i: int) -> dict[str, Any]:
+    """Three options with the longest names, two values each, one variant per combination."""
+    names = [f"{n}" * 50 for n in "abc"]
+    combos = [{names[0]: a, names[1]: b, names[2]: c} for a in "12" for b in "12" for c in "12"]
+    return {
+        "options": [{"name": name, "values": ["1", "2"]} for name in names],
+        "variants": [
+            {"sku": f"W{i}-{k}", "option_values": combo, "price_minor": 10**12 + k,
+             "stock_quantity": k % 2}
+            for k, combo in enumerate(combos)
+        ],
+    }  # fmt: skip
+
+
 async def test_a_full_page_of_worst_case_products_stays_small(settings: Settings) -> None:
     async with connect(settings) as mcp:
         for i in range(20):
-            await call(
-                mcp,
-                "create_product",
-                **kettle(
-                    title=f"{i} " + "W" * 190,
-                    description="x" * 5000,
-                    tags=[f"tag{i}-{j}-" + "t" * 40 for j in range(30)],
-                    attributes={f"key{j}": "v" * 500 for j in range(50)},
-                    seo_keywords=["k" * 100] * 1,
-                ),
+            product = kettle(
+                title=f"{i} " + "W" * 190,
+                description="x" * 5000,
+                tags=[f"tag{i}-{j}-" + "t" * 40 for j in range(30)],
+                attributes={f"key{j}": "v" * 500 for j in range(50)},
+                seo_keywords=["k" * 100] * 1,
+                brand="B" * 100,
+                **_long_options(i),
             )
+            del product["price_minor"], product["stock_quantity"]
+            await call(mcp, "create_product", **product)
         result = await mcp.call_tool("list_products", {"limit": 20})
         assert not result.is_error
         assert len(result.structured_content["items"]) == 20  # type: ignore[index]
+        first = result.structured_content["items"][0]  # type: ignore[index]
+        assert first["options"] == ", ".join(f"{name * 19}… (2)" for name in "abc")
+        assert first["stock"] == "4 of 8 variants in stock"
         # About four characters a token: each copy of the page stays well under 10,000 tokens.
         assert len(text(result)) / 4 < 7_000, len(text(result))
         assert len(json.dumps(result.structured_content)) / 4 < 7_000
