@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from catalog_api import __version__
 from catalog_api.access import routes as access_routes
+from catalog_api.collector import freeze_long_lived
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
@@ -75,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge = asyncio.create_task(
             purge_expired_keys_forever(app.state.session_factory, settings.idempotency_ttl_seconds)
         )
+        freeze_long_lived()
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))
         try:
             yield

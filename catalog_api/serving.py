@@ -1,7 +1,7 @@
 """Serve an ASGI app with uvicorn behind bounded request heads and safe trailing-slash answers.
 
 Shared by `catalog-api serve` and `catalog-mcp --http`; it imports nothing else from
-catalog_api, so the MCP server's cold start stays light.
+catalog_api but the garbage collector switch, so the MCP server's cold start stays light.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from catalog_api.collector import enable_freezing
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +236,7 @@ def serve(
 ) -> None:
     """Run app with uvicorn (httptools) until interrupted, heads bounded by limits."""
     bound = limits or HttpLimits()
+    enable_freezing()
 
     class BoundProtocol(HeadLimitedProtocol):
         max_header_bytes = bound.max_header_bytes

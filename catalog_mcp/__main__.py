@@ -103,9 +103,14 @@ def _run(args: argparse.Namespace) -> None:
     # aiosqlite logs two DEBUG lines for every call it makes: noise that hides ours.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     api_settings = _preflight(args, settings)
+    from catalog_api.collector import enable_freezing, freeze_long_lived
     from catalog_mcp.server import build_server
 
     server = build_server(settings, api_settings)
+    # The SDK and its dependencies stay loaded for the whole session: keep them out of full
+    # garbage collections, which otherwise stall a tool call every few seconds.
+    enable_freezing()
+    freeze_long_lived()
     if args.http:
         from catalog_mcp.http import serve_http
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from symspellpy import SymSpell, Verbosity
 from symspellpy.suggest_item import SuggestItem
 
+from catalog_api.collector import freeze_long_lived
 from catalog_api.search.analyzer import STOP_WORDS, UNIT_SPELLINGS
 
 logger = logging.getLogger(__name__)
@@ -261,6 +262,7 @@ class VocabularyCache:
             entry.loaded_at = time.monotonic()
             entry.load_seconds = entry.loaded_at - started
             entry.generation = generation
+            freeze_long_lived()  # the speller lives until the next load
             logger.debug(
                 "search vocabulary: %d terms over %d products in %.2f s",
                 len(vocabulary.frequencies),
