@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from catalog_api.app import SchemaOutOfDateError, create_app
 from catalog_api.config import Settings
-from catalog_api.migrate import head_revision
+from catalog_api.migrate import alembic_head_revision, head_revision
+from catalog_api.migrations import versions
 
 
 async def test_embedded_sqlite_upgrades_itself_on_start(tmp_path: Path) -> None:
@@ -29,6 +30,13 @@ async def test_embedded_sqlite_upgrades_itself_on_start(tmp_path: Path) -> None:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         version = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         assert version == head_revision() == "0009"
+
+
+def test_the_head_read_from_file_names_is_alembic_s_own() -> None:
+    assert head_revision() == alembic_head_revision()
+    for path in Path(versions.__file__).parent.glob("0*.py"):
+        revision = path.read_text(encoding="utf-8").split('\nrevision = "', 1)[1][:4]
+        assert path.name.startswith(f"{revision}_"), f"{path.name} holds revision {revision}"
 
 
 async def test_sqlite_connections_have_the_pragmas(app: object) -> None:
