@@ -25,7 +25,7 @@ from bench import pg
 from bench.app_sql import capture_search_sql
 from bench.generate import DEFAULT_SEED, write_products
 from bench.load import WrkResult, run_wrk, write_script, wrk_version
-from bench.mcp_bench import cold_start, tool_latency
+from bench.mcp_bench import cold_start, replay_command, tool_latency
 from bench.queries import Query, like_subset, query_mix
 from bench.report import Row, code_state, judge, machine, results_markdown, table
 from bench.sqlite_ref import (
@@ -65,6 +65,9 @@ MEMORY = "API memory during search (VmRSS)"
 GET_RPS = "GET /api/products/{id} throughput"
 MCP_SEARCH = "MCP search_products, added latency"
 MCP_GET = "MCP get_product, added latency"
+MCP_OURS_SEARCH = "MCP search_products, our share of the added latency"
+MCP_OURS_GET = "MCP get_product, our share of the added latency"
+COLD_SDK = "MCP cold start, SDK alone (to tools/list)"
 COLD_REMOTE = "MCP cold start, remote (to tools/list)"
 COLD_EMBEDDED = "MCP cold start, embedded (to tools/list)"
 PG_IMPORT = "PostgreSQL bulk import"
@@ -75,8 +78,8 @@ STAGES: dict[str, tuple[str, ...]] = {
     "sqlite import": (IMPORT,),
     "search": (SEARCH_RAW, SEARCH_LIKE, SEARCH_P99, SEARCH_SQL, MEMORY),
     "get by id": (GET_RPS,),
-    "mcp latency": (MCP_SEARCH, MCP_GET),
-    "mcp cold start": (COLD_REMOTE, COLD_EMBEDDED),
+    "mcp latency": (MCP_SEARCH, MCP_GET, MCP_OURS_SEARCH, MCP_OURS_GET),
+    "mcp cold start": (COLD_REMOTE, COLD_EMBEDDED, COLD_SDK),
     "postgres": (PG_IMPORT, PG_SEARCH, PG_GET),
 }
 ORDER = [name for names in STAGES.values() for name in names]
@@ -588,6 +591,22 @@ def stage_mcp_latency(run: Run, url: str, mix: list[Query]) -> None:
                 by,
             )
         )
+    for name, paired in ((MCP_OURS_SEARCH, search), (MCP_OURS_GET, get)):
+        sdk = median(paired.sdk_alone)
+        run.add(
+            Row(
+                name,
+                f"{paired.added_ms - sdk:+.2f} ms",
+                f"SDK alone {_fmt_ms(sdk)}",
+                target="-",
+            )
+        )
+    run.details.append(
+        "- Our share of the MCP hop: the added latency minus the median of the same tool calls "
+        "replayed with their recorded answers and tool list by a server with the SDK alone "
+        "(`bench/mcp_minimal.py`, the SDK's low-level Server over stdio, no catalog code), "
+        "in the same run."
+    )
     run.details.append(
         f"- MCP latency: one `catalog-mcp` over stdio (remote mode, Python MCP SDK client, "
         f"legacy handshake) and one httpx.AsyncClient in the same loop; {len(queries)} "
@@ -605,13 +624,20 @@ def stage_cold_start(run: Run, url: str, app_db: Path) -> None:
             run.workdir, CATALOG_DATABASE_URL=sqlite_url(app_db), CATALOG_LOG_LEVEL="WARNING"
         ),
     }
-    times: dict[str, list[float]] = {name: [] for name in envs}
+    recording = run.logs / "mcp-recording.json"
+    argvs = {COLD_SDK: replay_command(recording)} if recording.exists() else {}
+    times: dict[str, list[float]] = {name: [] for name in [*envs, *argvs]}
     for index in range(run.plan.cold_runs):
-        for name, env in envs.items():
-            elapsed = asyncio.run(cold_start(env, run.logs / "mcp-cold-start.log"))
+        for name in times:
+            env = envs.get(name, envs[COLD_REMOTE])
+            argv = argvs.get(name)
+            elapsed = asyncio.run(cold_start(env, run.logs / "mcp-cold-start.log", argv))
             log.info("%s run %d: %.2f s", name, index + 1, elapsed)
             times[name].append(elapsed)
     for name, values in times.items():
+        if name == COLD_SDK:
+            run.add(Row(name, f"{median(values):.2f} s", f"{len(values)} spawns"))
+            continue
         result, by = judge(median(values), 1.5, at_least=False)
         run.add(
             Row(
