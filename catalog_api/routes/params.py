@@ -36,7 +36,10 @@ DYNAMIC_FILTERS_DOC = (
     "ignoring case (`option.size=10&option.colour=blue`); `in_stock` then asks the same "
     "variant's stock, and an option no product has matches nothing. `attr.<key>=<value>` "
     f"(repeatable, at most {MAX_ATTRIBUTE_FILTERS}) keeps products whose attribute `key` is "
-    "exactly `value`."
+    "exactly `value`. With `option.*` or `in_stock=true`, `min_price`/`max_price` apply to "
+    "the same variant and `sort=price` orders by the lowest price among the matching "
+    "variants: `option.size=10&in_stock=true&max_price=12000&sort=price` lists the products "
+    "with a size 10 in stock at 120.00 or less, cheapest such variant first."
 )
 
 
@@ -118,17 +121,28 @@ async def product_filters(
     ] = None,
     min_price: Annotated[
         int | None,
-        Query(ge=0, le=MAX_PRICE_MINOR, description="Lowest price, in minor units, inclusive."),
+        Query(
+            ge=0,
+            le=MAX_PRICE_MINOR,
+            description="Lowest price, in minor units, inclusive: of the product's cheapest "
+            "variant; with option.* or in_stock=true, of the variant that matches them.",
+        ),
     ] = None,
     max_price: Annotated[
         int | None,
-        Query(ge=0, le=MAX_PRICE_MINOR, description="Highest price, in minor units, inclusive."),
+        Query(
+            ge=0,
+            le=MAX_PRICE_MINOR,
+            description="Highest price, in minor units, inclusive: of the product's cheapest "
+            "variant; with option.* or in_stock=true, of the variant that matches them.",
+        ),
     ] = None,
     in_stock: Annotated[
         bool | None,
         Query(
-            description="true: stock above zero; false: out of stock. With option.* filters, "
-            "of the variant that holds the options."
+            description="true: a variant in stock (min_price, max_price and sort=price then "
+            "ask that variant); false: out of stock. With option.* filters, of the variant "
+            "that holds the options."
         ),
     ] = None,
 ) -> ProductFilters:

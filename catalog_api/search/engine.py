@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_api.search.analyzer import display, tokens
@@ -123,11 +125,15 @@ async def _best_kept(
 
 
 async def search(
-    session: AsyncSession, words: str, filtered: Filter | None, sort: str | None = None
+    session: AsyncSession,
+    words: str,
+    filtered: Filter | None,
+    sort_key: ColumnElement[Any] | None = None,
 ) -> SearchOutcome:
     """Find and rank the products for a query, within the candidate bounds.
 
     filtered adds the request's filters to a select over products; None when there are none.
+    sort_key: what a sort other than relevance orders by, read for each candidate.
     """
     engine = session.bind
     if not isinstance(engine, AsyncEngine):
@@ -140,7 +146,7 @@ async def search(
     requests = _requests(read, known=vocabulary.loaded)
     found = await _gather(repository, engine, requests)
     ids = list(dict.fromkeys(product_id for part in found for product_id in part))
-    pool = await repository.documents(ids, sort)
+    pool = await repository.documents(ids, sort_key)
     complete = all(len(part) < rq.limit for part, rq in zip(found, requests, strict=True)) and (
         _selective(read.concepts)[1] or not vocabulary.loaded
     )

@@ -57,11 +57,6 @@ class Candidate:
 
 
 _DOCUMENT_COLUMNS = (Product.id, Product.search_title, Product.search_labels, Product.search_body)
-_SORT_COLUMNS: dict[str, Any] = {
-    "price": Product.price_minor,
-    "title": Product.title,
-    "created_at": Product.created_at,
-}
 
 
 def _check(phrase: Sequence[str]) -> None:
@@ -177,12 +172,13 @@ class SearchRepository:
         stmt = self.filtered(select(Product.id).where(product_id_among(self.dialect, ids, "ids")))
         return set(await self.session.scalars(stmt))
 
-    async def documents(self, ids: Sequence[int], sort: str | None) -> list[Candidate]:
-        """Return the analysed fields (and the sort's value) of these products."""
+    async def documents(
+        self, ids: Sequence[int], sort_key: ColumnElement[Any] | None
+    ) -> list[Candidate]:
+        """Return the analysed fields (and the sort key's value) of these products."""
         if not ids:
             return []
-        sort_column: Any = _SORT_COLUMNS[sort] if sort else literal(None)
-        stmt = select(*_DOCUMENT_COLUMNS, sort_column).where(
+        stmt = select(*_DOCUMENT_COLUMNS, literal(None) if sort_key is None else sort_key).where(
             product_id_among(self.dialect, ids, "ids")
         )
         return [Candidate(*row) for row in await self.session.execute(stmt)]
