@@ -62,7 +62,7 @@ class ProductFilters:
     def by_variant(self) -> bool:
         """Tell whether one variant must match: option values given, or in_stock=true.
 
-        The prices then apply to that variant, and sort=price is by its price.
+        The prices then apply to that variant (sort=price too, with option values).
         in_stock=false alone stays the product's: sold out, every variant at zero.
         """
         return bool(self.options) or self.in_stock is True
@@ -242,8 +242,12 @@ class ProductRepository:
 
     @staticmethod
     def sort_key(sort: str, filters: ProductFilters) -> ColumnElement[Any]:
-        """Return what a sort orders by: price is the lowest matching variant's under by_variant."""
-        if sort == "price" and filters.by_variant:
+        """Return what a sort orders by: price is the lowest matching variant's with option.*.
+
+        in_stock=true alone sorts by the product's price: its lowest in-stock variant's price
+        would be computed for every in-stock product before the first page (bench/RESULTS.md).
+        """
+        if sort == "price" and filters.options:
             return lowest_matching_price(
                 filters.options, filters.in_stock, filters.min_price, filters.max_price
             ).label("sort_key")
