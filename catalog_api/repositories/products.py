@@ -31,6 +31,7 @@ from catalog_api.variants.filters import (
     attribute_is,
     brand_is,
     lowest_matching_price,
+    lowest_matching_prices,
     stocked_variant_priced,
     variant_products,
 )
@@ -195,8 +196,14 @@ class ProductRepository:
         else:
             await connection.execute(insert(PRODUCTS), list(rows))
 
-    def filtered(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
-        """Add the filters' conditions to a select over products."""
+    def filtered(
+        self, stmt: SelectT, filters: ProductFilters, *, variants_joined: bool = False
+    ) -> SelectT:
+        """Add the filters' conditions to a select over products.
+
+        variants_joined: stmt joins lowest_matching_prices already, which applies the option,
+        stock and price conditions of the variant; they are not checked again.
+        """
         conditions: list[ColumnElement[bool]] = []
         if filters.category is not None:
             conditions.append(Product.category == filters.category)
@@ -204,7 +211,7 @@ class ProductRepository:
             conditions.append(Product.status == filters.status)
         if filters.currency is not None:
             conditions.append(Product.currency == filters.currency)
-        conditions.extend(self._stock_and_price(filters))
+        conditions.extend(self._stock_and_price(filters, variants_joined))
         if filters.brand is not None:
             conditions.append(brand_is(filters.brand))
         conditions.extend(
@@ -215,7 +222,7 @@ class ProductRepository:
         return stmt.where(*conditions) if conditions else stmt
 
     @staticmethod
-    def _stock_and_price(filters: ProductFilters) -> list[ColumnElement[bool]]:
+    def _stock_and_price(filters: ProductFilters, joined: bool) -> list[ColumnElement[bool]]:
         """Return the stock and price conditions: of one variant, or of the product."""
         low, high = filters.min_price, filters.max_price
         conditions: list[ColumnElement[bool]] = []
@@ -223,10 +230,11 @@ class ProductRepository:
             # Needed, not sufficient: the lowest price is at most the matching variant's.
             conditions.append(Product.price_minor <= high)
         if filters.options:
-            matching = variant_products(
-                filters.options, filters.in_stock, min_price=low, max_price=high
-            )
-            conditions.append(Product.id.in_(matching))
+            if not joined:
+                matching = variant_products(
+                    filters.options, filters.in_stock, min_price=low, max_price=high
+                )
+                conditions.append(Product.id.in_(matching))
         elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
             if low is not None or high is not None:
@@ -242,8 +250,9 @@ class ProductRepository:
 
     @staticmethod
     def sort_key(sort: str, filters: ProductFilters) -> ColumnElement[Any]:
-        """Return what a sort orders by: price is the lowest matching variant's with option.*.
+        """Return what a sort orders by, per product (for a bounded set of search candidates).
 
+        price is the lowest matching variant's with option.* (list_page joins it instead).
         in_stock=true alone sorts by the product's price: its lowest in-stock variant's price
         would be computed for every in-stock product before the first page (bench/RESULTS.md).
         """
@@ -281,13 +290,23 @@ class ProductRepository:
         self,
         filters: ProductFilters,
         *,
-        key: ColumnElement[Any],
+        sort: str,
         descending: bool,
         after: KeysetPosition | None,
         limit: int,
     ) -> list[tuple[Product, Any]]:
-        """Return one page of products in key order, each with its key's value."""
-        stmt = self.filtered(select(Product, key), filters)
+        """Return one page of products in sort order, each with its sort value."""
+        if sort == "price" and filters.options:
+            # The lowest matching price of every match, grouped in one pass and joined.
+            lowest = lowest_matching_prices(
+                filters.options, filters.in_stock, filters.min_price, filters.max_price
+            ).subquery("lowest")
+            key: ColumnElement[Any] = lowest.c.price
+            stmt = select(Product, key).join(lowest, lowest.c.product_id == Product.id)
+            stmt = self.filtered(stmt, filters, variants_joined=True)
+        else:
+            key = SORT_COLUMNS[sort]
+            stmt = self.filtered(select(Product, key), filters)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
 

@@ -233,14 +233,13 @@ class ProductService:
     async def browse(self, query: ListQuery) -> Page[ProductOut]:
         """Return a page of products."""
         await self._require_one_currency(query.filters, query.sort.value)
-        key = self.products.sort_key(query.sort.value, query.filters)
         value_type = _SORT_TYPES[query.sort.value]
         order = query.order or _DEFAULT_ORDER[query.sort.value]
         tag = self._query_tag("list", query.filters, query.sort.value, order)
         after = decode_cursor(query.cursor, tag, value_type) if query.cursor else None
         rows = await self.products.list_page(
             query.filters,
-            key=key,
+            sort=query.sort.value,
             descending=order is SortOrder.DESC,
             after=after,
             limit=query.limit + 1,

@@ -43,6 +43,31 @@ def variant_products(
     index range of the (name, value, variant_id) key per pair, joined on variant_id (each
     further pair a point probe of that key); in_stock and the prices check the same variant.
     """
+    return _matching(options, in_stock, min_price, max_price, lowest=False)
+
+
+def lowest_matching_prices(
+    options: Sequence[tuple[str, str]],
+    in_stock: bool | None,
+    min_price: int | None,
+    max_price: int | None,
+) -> Select[Any]:
+    """Return a select of (product_id, price): each matching product's lowest matching price.
+
+    The same index ranges as variant_products, read once and grouped by product: a sort by
+    price joins it instead of computing a subquery for each product.
+    """
+    return _matching(options, in_stock, min_price, max_price, lowest=True)
+
+
+def _matching(
+    options: Sequence[tuple[str, str]],
+    in_stock: bool | None,
+    min_price: int | None,
+    max_price: int | None,
+    *,
+    lowest: bool,
+) -> Select[Any]:
     first_name, first_value = options[0]
     anchor = aliased(VariantOptionValue)
     stmt = select(anchor.product_id).where(anchor.name == first_name, anchor.value == first_value)
@@ -53,8 +78,11 @@ def variant_products(
             (other.variant_id == anchor.variant_id) & (other.name == name) & (other.value == value),
         )
     conditions = _variant_conditions(ProductVariant, in_stock, min_price, max_price)
-    if conditions:
+    if conditions or lowest:
         stmt = stmt.join(ProductVariant, ProductVariant.id == anchor.variant_id).where(*conditions)
+    if lowest:
+        price = func.min(ProductVariant.price_minor).label("price")
+        stmt = stmt.add_columns(price).group_by(anchor.product_id)
     return stmt
 
 
