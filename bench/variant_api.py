@@ -38,8 +38,9 @@ LISTS: dict[str, ListQuery] = {
     "option.size=10&sort=price (1 in 3)": ListQuery(
         filters=ProductFilters(currency=USD, options=SIZE_10), sort=SortField.PRICE
     ),
-    "option.size=12&sort=price (rare)": ListQuery(
-        filters=ProductFilters(currency=USD, options=(("size", "12"),)), sort=SortField.PRICE
+    "option.size=10&option.colour=c3&sort=price": ListQuery(
+        filters=ProductFilters(currency=USD, options=(("colour", "c3"), *SIZE_10)),
+        sort=SortField.PRICE,
     ),
     "option.size=10&max_price=2000": ListQuery(
         filters=ProductFilters(currency=USD, options=SIZE_10, max_price=2000)

@@ -249,6 +249,7 @@ FacetsParam = Annotated[
     bool,
     Query(
         description="true: add `facets`, counts of all matching products by category, tag, "
-        "status and price band (at most CATALOG_FACET_LIMIT products are counted).",
+        "status, price band, brand, option value and attribute value (at most "
+        "CATALOG_FACET_LIMIT products are counted).",
     ),
 ]
