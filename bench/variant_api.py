@@ -35,6 +35,7 @@ SIZE_10 = (("size", "10"),)
 USD = "USD"  # price filters and sorts compare one currency
 LISTS: dict[str, ListQuery] = {
     "sort=price": ListQuery(filters=ProductFilters(currency=USD), sort=SortField.PRICE),
+    "option.size=10 (newest first)": ListQuery(filters=ProductFilters(options=SIZE_10)),
     "option.size=10&sort=price (1 in 3)": ListQuery(
         filters=ProductFilters(currency=USD, options=SIZE_10), sort=SortField.PRICE
     ),

@@ -79,19 +79,31 @@ def _top_of_each(
 def options(dialect: str, matched: CTE) -> Select[Any]:
     """Return the top option values, casefolded as option.* compares them: products having each.
 
-    Read from variant_option_values by product_id (an index range per counted product), so a
-    product counts once for a value however many of its variants hold it.
+    Read from variant_option_values by product_id, each counted product's distinct (name,
+    value) pairs in index order, so a product counts once for a value however many of its
+    variants hold it. On PostgreSQL a LATERAL probe per product: a join would read the whole
+    table once the counted products are a large share of the catalog.
     """
     option = VariantOptionValue
-    grouped = (
-        select(
-            option.name.label("name"),
-            option.value.label("value"),
-            func.count(option.product_id.distinct()).label("n"),
+    if dialect == "postgresql":
+        held: Any = (
+            select(option.name.label("name"), option.value.label("value"))
+            .where(option.product_id == matched.c.id)
+            .distinct()
+            .lateral("product_options")
         )
-        .select_from(matched)
-        .join(option, option.product_id == matched.c.id)
-        .group_by(option.name, option.value)
+        pairs = select(held.c.name, held.c.value).select_from(matched).join(held, true())
+    else:
+        pairs = (
+            select(option.product_id, option.name.label("name"), option.value.label("value"))
+            .select_from(matched)
+            .join(option, option.product_id == matched.c.id)
+            .distinct()
+        )
+    each = pairs.subquery("product_options_held")
+    grouped = (
+        select(each.c.name, each.c.value, func.count().label("n"))
+        .group_by(each.c.name, each.c.value)
         .subquery("option_counts")
     )
     return _top_of_each(dialect, "option", grouped, TOP_LABEL_VALUES, TOP_NAMES)
