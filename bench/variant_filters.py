@@ -18,7 +18,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +94,7 @@ async def _run(url: str) -> None:
 
 async def _measure(engine: AsyncEngine) -> None:
     dialect = engine.dialect.name
-    async with engine.begin() as connection:
-        await connection.execute(text(ADD_VARIANTS))
-        await connection.execute(text(ADD_OPTIONS))
-        await connection.execute(text(ADD_BRANDS))
-        await connection.execute(text("ANALYZE"))
-        count = await connection.scalar(text("SELECT count(*) FROM variant_option_values"))
-    logger.info("%s: %s option rows", dialect, count)
+    await add_variants(engine)
     explain = "EXPLAIN (ANALYZE, BUFFERS) " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
     for name, filters in CASES.items():
         stmt = _statement(dialect, filters)
@@ -118,6 +113,41 @@ async def _measure(engine: AsyncEngine) -> None:
             logger.info("   %s", " ".join(str(part) for part in line))
 
 
+@contextmanager
+def generated_catalog(n: int, directory: Path, *, postgres: bool) -> Iterator[str]:
+    """Migrate a throwaway database and import n generated products; yield its URL."""
+    directory.mkdir(parents=True, exist_ok=True)
+    source = directory / f"products-{n}.jsonl"
+    if not source.exists():
+        write_products(source, n)
+    database = f"bench_wtvfilter_{secrets.token_hex(3)}"
+    if postgres:
+        pg.create_database(database)
+        url = pg.async_url(database)
+    else:
+        path = directory / f"filters-{n}-{secrets.token_hex(3)}.db"
+        url = f"sqlite+aiosqlite:///{path}"
+    try:
+        env = {**os.environ, "CATALOG_DATABASE_URL": url}
+        for step in (["migrate"], ["import", str(source), "--on-conflict", "skip"]):
+            subprocess.run([sys.executable, "-m", "catalog_api.cli", *step], env=env, check=True)  # noqa: S603
+        yield url
+    finally:
+        if postgres:
+            pg.drop_database(database)
+
+
+async def add_variants(engine: AsyncEngine) -> None:
+    """Give every product six variants with option rows, and one of 500 brands."""
+    async with engine.begin() as connection:
+        await connection.execute(text(ADD_VARIANTS))
+        await connection.execute(text(ADD_OPTIONS))
+        await connection.execute(text(ADD_BRANDS))
+        await connection.execute(text("ANALYZE"))
+        count = await connection.scalar(text("SELECT count(*) FROM variant_option_values"))
+    logger.info("%s: %s option rows", engine.dialect.name, count)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the catalog and print each filter's plan and time."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -126,25 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, required=True, help="where the files go")
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL")
     args = parser.parse_args(argv)
-    args.dir.mkdir(parents=True, exist_ok=True)
-    source = args.dir / f"products-{args.n}.jsonl"
-    if not source.exists():
-        write_products(source, args.n)
-    database = f"bench_wtvfilter_{secrets.token_hex(3)}"
-    if args.postgres:
-        pg.create_database(database)
-        url = pg.async_url(database)
-    else:
-        path = args.dir / f"filters-{args.n}-{secrets.token_hex(3)}.db"
-        url = f"sqlite+aiosqlite:///{path}"
-    try:
-        env = {**os.environ, "CATALOG_DATABASE_URL": url}
-        for step in (["migrate"], ["import", str(source), "--on-conflict", "skip"]):
-            subprocess.run([sys.executable, "-m", "catalog_api.cli", *step], env=env, check=True)  # noqa: S603
+    with generated_catalog(args.n, args.dir, postgres=args.postgres) as url:
         asyncio.run(_run(url))
-    finally:
-        if args.postgres:
-            pg.drop_database(database)
     return 0
 
 

@@ -506,7 +506,8 @@ class Page(BaseModel, Generic[ItemT]):
     facets: Facets | None = Field(
         default=None,
         description="With facets=true: counts of all matching products (not only this page) by "
-        "category, tag, status and price band; null otherwise.",
+        "category, tag, status, price band, brand, option value and attribute value; null "
+        "otherwise.",
     )
 
 

@@ -1,4 +1,4 @@
-"""Facets: counts of a match set by category, tag, status and price band."""
+"""Facets: counts of a match set by category, tag, status, price, brand, option, attribute."""
 
 from catalog_api.facets.schemas import Facets, PriceBand
 from catalog_api.facets.service import DEFAULT_FACET_LIMIT, FacetService

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from catalog_api.facets.labels import TOP_LABEL_VALUES, TOP_NAMES
+
 TOP_VALUES = 10
 PRICE_BANDS = 5
 PRICE_CURRENCIES = 3
@@ -39,6 +41,28 @@ class Facets(BaseModel):
     )
     status: dict[str, int] = Field(
         description="Status -> matching products.", examples=[{"active": 14, "draft": 2}]
+    )
+    brand: dict[str, int] = Field(
+        default_factory=dict,
+        description=f"Up to {TOP_VALUES} brands, most products first (ties A-Z): brand -> "
+        "matching products. Case is ignored as the brand filter ignores it; the key is one "
+        "spelling found (pass it as brand=). Products without a brand are not counted.",
+        examples=[{"Northpeak": 9, "Trailco": 3}],
+    )
+    option: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description=f"Up to {TOP_NAMES} option names (those most used by the matching "
+        f"products' variants first), each with up to {TOP_LABEL_VALUES} values, most products "
+        "first (ties A-Z): name -> value -> matching products with a variant of that value. "
+        "Names and values are casefolded, as option.<name>=<value> compares them.",
+        examples=[{"size": {"10": 7, "9": 5}, "colour": {"blue": 8, "red": 2}}],
+    )
+    attribute: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description=f"Up to {TOP_NAMES} attribute keys (most products first), each with up to "
+        f"{TOP_LABEL_VALUES} values, most products first (ties A-Z): key -> value -> matching "
+        "products. Exact spelling, as attr.<key>=<value> compares them.",
+        examples=[{"material": {"mesh": 6, "leather": 2}}],
     )
     price: list[PriceBand] = Field(
         description=f"Up to {PRICE_BANDS} price bands for each of the {PRICE_CURRENCIES} "

@@ -20,8 +20,19 @@ def _top(counts: Counter[str], n: int) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n])
 
 
+def _nested(rows: Sequence[tuple[str, str, int, int]]) -> dict[str, dict[str, int]]:
+    """Return name -> value -> count from (name, value, name's rank, count) rows, in rank order."""
+    nested: dict[str, dict[str, int]] = {}
+    for name, value, _, n in sorted(rows, key=lambda row: (row[2], -row[3], row[1])):
+        nested.setdefault(name, {})[value] = n
+    return nested
+
+
 class FacetService:
-    """Count a match set by category, tag, status and price band, at most limit products of it."""
+    """Count a match set by category, tag, status, price band, brand, option and attribute value.
+
+    At most limit products of it are counted.
+    """
 
     def __init__(self, session: AsyncSession, *, limit: int = DEFAULT_FACET_LIMIT) -> None:
         self.repository = FacetRepository(session)
@@ -58,6 +69,9 @@ class FacetService:
             category=_top(categories, TOP_VALUES),
             tag=_top(Counter(dict(rows.tags)), TOP_VALUES),
             status=_top(statuses, len(statuses)),
+            brand=_top(Counter(dict(rows.brands)), TOP_VALUES),
+            option=_nested(rows.options),
+            attribute=_nested(rows.attributes),
             price=price_bands(rows.prices),
             counted=sum(statuses.values()),
             complete=complete,

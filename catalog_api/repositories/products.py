@@ -27,7 +27,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from catalog_api.errors import ConcurrentUpdateError, DuplicateSkuError, DuplicateSlugError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
 from catalog_api.search.documents import row_search_fields, written
-from catalog_api.variants.filters import attribute_is, brand_is, variant_products
+from catalog_api.variants.filters import (
+    attribute_is,
+    brand_is,
+    lowest_matching_price,
+    lowest_matching_prices,
+    stocked_variant_priced,
+    variant_products,
+)
 from catalog_api.variants.models import ProductVariant
 from catalog_api.variants.repository import is_sku_conflict
 
@@ -52,6 +59,15 @@ class ProductFilters:
     # (key, value) pairs of the attributes map, exact, sorted.
     attributes: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def by_variant(self) -> bool:
+        """Tell whether one variant must match: option values given, or in_stock=true.
+
+        The prices then apply to that variant (sort=price too, with option values).
+        in_stock=false alone stays the product's: sold out, every variant at zero.
+        """
+        return bool(self.options) or self.in_stock is True
+
 
 @dataclass(frozen=True, kw_only=True)
 class KeysetPosition:
@@ -62,6 +78,11 @@ class KeysetPosition:
 
 
 PRODUCTS = cast(Table, Product.__table__)
+SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "created_at": Product.created_at,  # type: ignore[dict-item]
+    "price": Product.price_minor,  # type: ignore[dict-item]
+    "title": Product.title,  # type: ignore[dict-item]
+}
 _INSERT_COLUMNS = [c.name for c in PRODUCTS.columns if c.name != "id"]
 _SQLITE_INSERT = (
     f"INSERT INTO products ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 - fixed names
@@ -175,8 +196,14 @@ class ProductRepository:
         else:
             await connection.execute(insert(PRODUCTS), list(rows))
 
-    def filtered(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
-        """Add the filters' conditions to a select over products."""
+    def filtered(
+        self, stmt: SelectT, filters: ProductFilters, *, variants_joined: bool = False
+    ) -> SelectT:
+        """Add the filters' conditions to a select over products.
+
+        variants_joined: stmt joins lowest_matching_prices already, which applies the option,
+        stock and price conditions of the variant; they are not checked again.
+        """
         conditions: list[ColumnElement[bool]] = []
         if filters.category is not None:
             conditions.append(Product.category == filters.category)
@@ -184,17 +211,7 @@ class ProductRepository:
             conditions.append(Product.status == filters.status)
         if filters.currency is not None:
             conditions.append(Product.currency == filters.currency)
-        if filters.min_price is not None:
-            conditions.append(Product.price_minor >= filters.min_price)
-        if filters.max_price is not None:
-            conditions.append(Product.price_minor <= filters.max_price)
-        if filters.options:
-            matching = variant_products(filters.options, filters.in_stock)
-            conditions.append(Product.id.in_(matching))
-        elif filters.in_stock is True:
-            conditions.append(Product.stock_quantity > 0)
-        elif filters.in_stock is False:
-            conditions.append(Product.stock_quantity == 0)
+        conditions.extend(self._stock_and_price(filters, variants_joined))
         if filters.brand is not None:
             conditions.append(brand_is(filters.brand))
         conditions.extend(
@@ -203,6 +220,47 @@ class ProductRepository:
         if filters.tag is not None:
             conditions.append(self._has_tag(filters.tag))
         return stmt.where(*conditions) if conditions else stmt
+
+    @staticmethod
+    def _stock_and_price(filters: ProductFilters, joined: bool) -> list[ColumnElement[bool]]:
+        """Return the stock and price conditions: of one variant, or of the product."""
+        low, high = filters.min_price, filters.max_price
+        conditions: list[ColumnElement[bool]] = []
+        if filters.by_variant and high is not None:
+            # Needed, not sufficient: the lowest price is at most the matching variant's.
+            conditions.append(Product.price_minor <= high)
+        if filters.options:
+            if not joined:
+                matching = variant_products(
+                    filters.options, filters.in_stock, min_price=low, max_price=high
+                )
+                conditions.append(Product.id.in_(matching))
+        elif filters.in_stock is True:
+            conditions.append(Product.stock_quantity > 0)
+            if low is not None or high is not None:
+                conditions.append(stocked_variant_priced(low, high))
+        else:
+            if filters.in_stock is False:
+                conditions.append(Product.stock_quantity == 0)
+            if low is not None:
+                conditions.append(Product.price_minor >= low)
+            if high is not None:
+                conditions.append(Product.price_minor <= high)
+        return conditions
+
+    @staticmethod
+    def sort_key(sort: str, filters: ProductFilters) -> ColumnElement[Any]:
+        """Return what a sort orders by, per product (for a bounded set of search candidates).
+
+        price is the lowest matching variant's with option.* (list_page joins it instead).
+        in_stock=true alone sorts by the product's price: its lowest in-stock variant's price
+        would be computed for every in-stock product before the first page (bench/RESULTS.md).
+        """
+        if sort == "price" and filters.options:
+            return lowest_matching_price(
+                filters.options, filters.in_stock, filters.min_price, filters.max_price
+            ).label("sort_key")
+        return SORT_COLUMNS[sort]
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
@@ -232,15 +290,25 @@ class ProductRepository:
         self,
         filters: ProductFilters,
         *,
-        key: ColumnElement[Any],
+        sort: str,
         descending: bool,
         after: KeysetPosition | None,
         limit: int,
-    ) -> list[Product]:
-        """Return one page of products in key order."""
-        stmt = self.filtered(select(Product), filters)
+    ) -> list[tuple[Product, Any]]:
+        """Return one page of products in sort order, each with its sort value."""
+        if sort == "price" and filters.options:
+            # The lowest matching price of every match, grouped in one pass and joined.
+            lowest = lowest_matching_prices(
+                filters.options, filters.in_stock, filters.min_price, filters.max_price
+            ).subquery("lowest")
+            key: ColumnElement[Any] = lowest.c.price
+            stmt = select(Product, key).join(lowest, lowest.c.product_id == Product.id)
+            stmt = self.filtered(stmt, filters, variants_joined=True)
+        else:
+            key = SORT_COLUMNS[sort]
+            stmt = self.filtered(select(Product, key), filters)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
-        return list(await self.session.scalars(stmt))
+        return [(product, value) for product, value in await self.session.execute(stmt)]
 
     def matching_ids(self, filters: ProductFilters) -> Select[int]:
         """Return a select of the ids of the products that pass the filters."""

@@ -36,7 +36,11 @@ DYNAMIC_FILTERS_DOC = (
     "ignoring case (`option.size=10&option.colour=blue`); `in_stock` then asks the same "
     "variant's stock, and an option no product has matches nothing. `attr.<key>=<value>` "
     f"(repeatable, at most {MAX_ATTRIBUTE_FILTERS}) keeps products whose attribute `key` is "
-    "exactly `value`."
+    "exactly `value`. With `option.*` or `in_stock=true`, `min_price`/`max_price` apply to "
+    "the same variant; with `option.*`, `sort=price` orders by the lowest price among the "
+    "matching variants: `option.size=10&in_stock=true&max_price=12000&sort=price` lists the "
+    "products with a size 10 in stock at 120.00 or less, cheapest such variant first. "
+    "`in_stock=true` alone sorts by the product's price (its cheapest variant, even sold out)."
 )
 
 
@@ -118,17 +122,28 @@ async def product_filters(
     ] = None,
     min_price: Annotated[
         int | None,
-        Query(ge=0, le=MAX_PRICE_MINOR, description="Lowest price, in minor units, inclusive."),
+        Query(
+            ge=0,
+            le=MAX_PRICE_MINOR,
+            description="Lowest price, in minor units, inclusive: of the product's cheapest "
+            "variant; with option.* or in_stock=true, of the variant that matches them.",
+        ),
     ] = None,
     max_price: Annotated[
         int | None,
-        Query(ge=0, le=MAX_PRICE_MINOR, description="Highest price, in minor units, inclusive."),
+        Query(
+            ge=0,
+            le=MAX_PRICE_MINOR,
+            description="Highest price, in minor units, inclusive: of the product's cheapest "
+            "variant; with option.* or in_stock=true, of the variant that matches them.",
+        ),
     ] = None,
     in_stock: Annotated[
         bool | None,
         Query(
-            description="true: stock above zero; false: out of stock. With option.* filters, "
-            "of the variant that holds the options."
+            description="true: a variant in stock (min_price and max_price then ask that "
+            "variant); false: out of stock. With option.* filters, of the variant that holds "
+            "the options."
         ),
     ] = None,
 ) -> ProductFilters:
@@ -234,6 +249,7 @@ FacetsParam = Annotated[
     bool,
     Query(
         description="true: add `facets`, counts of all matching products by category, tag, "
-        "status and price band (at most CATALOG_FACET_LIMIT products are counted).",
+        "status, price band, brand, option value and attribute value (at most "
+        "CATALOG_FACET_LIMIT products are counted).",
     ),
 ]

@@ -163,10 +163,12 @@ async def search_products(
             min_length=1,
             max_length=500,
             description=(
-                "Words to find in title, tags, category, attributes and description. Products "
-                "with more of the words (rarer ones count more, title above tags above "
-                "description) rank first; misspelt words are corrected from the catalog's own "
-                "words. Operators, quotes and wildcards are ignored."
+                "Words to find in title, tags, category, attribute values, brand, option "
+                "values and description. Products with more of the words (rarer ones count "
+                "more, title above tags, brand and options above description) rank first; "
+                "misspelt words are corrected from the catalog's own words. A query that is a "
+                "whole SKU (`TEE-CREW-M-BLUE`, any case; not letters alone) puts the product "
+                "with that variant first. Operators, quotes and wildcards are ignored."
             ),
             examples=["wireless headphones"],
         ),

@@ -1,4 +1,9 @@
-"""What the search index holds for a product: analysed terms of its title, labels and text."""
+"""What the search index holds for a product: analysed terms of its title, labels and text.
+
+The labels are the category, tags, attribute values, brand and option values ('Trailco',
+'10', 'Blue'): a word of any of them finds the product. SKUs are not words; search looks a
+SKU up whole instead (catalog_api/search/exact.py).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from catalog_api.search.vocabulary import VOCABULARIES
 # Each index column of products and the product fields it is analysed from.
 SOURCES = {
     "search_title": ("title",),
-    "search_labels": ("category", "tags", "attributes"),
+    "search_labels": ("category", "tags", "attributes", "brand", "options"),
     "search_body": ("description",),
 }
 _PARTS = {"title": "search_title", "labels": "search_labels", "body": "search_body"}
@@ -28,7 +33,11 @@ def _texts(value: Any) -> list[str]:
         return [value]
     if isinstance(value, Mapping):
         return list(value.values())
-    return list(value or ())
+    texts: list[str] = []
+    for item in value or ():
+        # An option ({"name": "size", "values": [...]}) is found by its values, not its name.
+        texts.extend(item.get("values", ()) if isinstance(item, Mapping) else [item])
+    return texts
 
 
 def _analysed(column: str, row: Mapping[str, Any]) -> str:

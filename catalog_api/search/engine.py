@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_api.search.analyzer import display, tokens
 from catalog_api.search.champions import CHAMPIONS
+from catalog_api.search.exact import exact_first, sku_of
 from catalog_api.search.feedback import with_feedback
 from catalog_api.search.query import Concept, ReadQuery, read_query
 from catalog_api.search.ranking import Scored, rank
@@ -123,11 +126,15 @@ async def _best_kept(
 
 
 async def search(
-    session: AsyncSession, words: str, filtered: Filter | None, sort: str | None = None
+    session: AsyncSession,
+    words: str,
+    filtered: Filter | None,
+    sort_key: ColumnElement[Any] | None = None,
 ) -> SearchOutcome:
     """Find and rank the products for a query, within the candidate bounds.
 
     filtered adds the request's filters to a select over products; None when there are none.
+    sort_key: what a sort other than relevance orders by, read for each candidate.
     """
     engine = session.bind
     if not isinstance(engine, AsyncEngine):
@@ -135,17 +142,23 @@ async def search(
     vocabulary = await VOCABULARIES.get(engine)
     repository = SearchRepository(session, filtered)
     read = await read_query(words, vocabulary, repository.holds)
-    if not read.concepts:
+    sku = sku_of(words)
+    by_sku = await repository.with_sku(sku) if sku is not None else []
+    if not read.concepts and not by_sku:
         return SearchOutcome([], True, read)
-    requests = _requests(read, known=vocabulary.loaded)
-    found = await _gather(repository, engine, requests)
-    ids = list(dict.fromkeys(product_id for part in found for product_id in part))
-    pool = await repository.documents(ids, sort)
-    complete = all(len(part) < rq.limit for part, rq in zip(found, requests, strict=True)) and (
-        _selective(read.concepts)[1] or not vocabulary.loaded
-    )
+    found: list[list[int]] = []
+    complete = True
+    if read.concepts:
+        requests = _requests(read, known=vocabulary.loaded)
+        found = await _gather(repository, engine, requests)
+        complete = all(len(part) < rq.limit for part, rq in zip(found, requests, strict=True))
+        complete = complete and (_selective(read.concepts)[1] or not vocabulary.loaded)
+    ids = list(dict.fromkeys([*by_sku, *(product_id for part in found for product_id in part)]))
+    pool = await repository.documents(ids, sort_key)
     ranked = with_feedback(rank(pool, read.concepts, vocabulary), read.concepts, vocabulary)
-    return SearchOutcome(ranked, complete, read)
+    scored = {item.candidate.id: item for item in ranked}
+    exact = [scored[product_id] for product_id in by_sku if product_id in scored]
+    return SearchOutcome(exact_first(ranked, exact, read), complete, read)
 
 
 def _surface(term: str, titles: Sequence[str]) -> str:

@@ -24,12 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog_api.models import Product
 from catalog_api.repositories.id_lists import product_id_among
 from catalog_api.search.query import Concept
+from catalog_api.variants.models import ProductVariant
 
 _TERM = re.compile(r"[^\W_]+")
 _products = Product.__table__
 _fts = table("products_search", column("rowid"))
 _title_fts = table("products_title_search", column("rowid"))
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+# SKUs are unique as written; ignoring case, a few may share a spelling.
+_SKU_MATCHES = 10
 
 Filter = Callable[[Select[Any]], Select[Any]]
 
@@ -57,11 +60,6 @@ class Candidate:
 
 
 _DOCUMENT_COLUMNS = (Product.id, Product.search_title, Product.search_labels, Product.search_body)
-_SORT_COLUMNS: dict[str, Any] = {
-    "price": Product.price_minor,
-    "title": Product.title,
-    "created_at": Product.created_at,
-}
 
 
 def _check(phrase: Sequence[str]) -> None:
@@ -177,15 +175,32 @@ class SearchRepository:
         stmt = self.filtered(select(Product.id).where(product_id_among(self.dialect, ids, "ids")))
         return set(await self.session.scalars(stmt))
 
-    async def documents(self, ids: Sequence[int], sort: str | None) -> list[Candidate]:
-        """Return the analysed fields (and the sort's value) of these products."""
+    async def documents(
+        self, ids: Sequence[int], sort_key: ColumnElement[Any] | None
+    ) -> list[Candidate]:
+        """Return the analysed fields (and the sort key's value) of these products."""
         if not ids:
             return []
-        sort_column: Any = _SORT_COLUMNS[sort] if sort else literal(None)
-        stmt = select(*_DOCUMENT_COLUMNS, sort_column).where(
+        stmt = select(*_DOCUMENT_COLUMNS, literal(None) if sort_key is None else sort_key).where(
             product_id_among(self.dialect, ids, "ids")
         )
         return [Candidate(*row) for row in await self.session.execute(stmt)]
+
+    async def with_sku(self, sku: str) -> list[int]:
+        """Return the products passing the filters with a variant whose SKU is sku, any case.
+
+        One probe of the lower(sku) index (migration 0010); the exact spelling first.
+        """
+        variant = ProductVariant
+        stmt = (
+            select(Product.id)
+            .join(variant, variant.product_id == Product.id)
+            .where(func.lower(variant.sku) == sku.lower())
+        )
+        if self.filtered is not None:
+            stmt = self.filtered(stmt)
+        ordered = stmt.order_by((variant.sku == sku).desc(), variant.sku).limit(_SKU_MATCHES)
+        return list(dict.fromkeys(await self.session.scalars(ordered)))
 
     async def holds(self, term: str) -> bool:
         """Tell whether any product holds the term (for words newer than the vocabulary)."""

@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,11 +67,7 @@ ALLOWED_TRANSITIONS: dict[ProductStatus, set[ProductStatus]] = {
     ProductStatus.ARCHIVED: {ProductStatus.DRAFT},
 }
 
-_SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], type]] = {
-    "created_at": (Product.created_at, datetime),  # type: ignore[dict-item]
-    "price": (Product.price_minor, int),  # type: ignore[dict-item]
-    "title": (Product.title, str),  # type: ignore[dict-item]
-}
+_SORT_TYPES: dict[str, type] = {"created_at": datetime, "price": int, "title": str}
 _DEFAULT_ORDER = {"created_at": SortOrder.DESC, "price": SortOrder.ASC, "title": SortOrder.ASC}
 
 
@@ -99,10 +94,6 @@ class SearchQuery:
     limit: int = 20
     cursor: str | None = None
     facets: bool = False
-
-
-def _sort_value(product: Product, sort: str) -> Any:
-    return {"created_at": product.created_at, "price": product.price_minor}.get(sort, product.title)
 
 
 class ProductService:
@@ -242,13 +233,13 @@ class ProductService:
     async def browse(self, query: ListQuery) -> Page[ProductOut]:
         """Return a page of products."""
         await self._require_one_currency(query.filters, query.sort.value)
-        key, value_type = _SORT_COLUMNS[query.sort.value]
+        value_type = _SORT_TYPES[query.sort.value]
         order = query.order or _DEFAULT_ORDER[query.sort.value]
         tag = self._query_tag("list", query.filters, query.sort.value, order)
         after = decode_cursor(query.cursor, tag, value_type) if query.cursor else None
         rows = await self.products.list_page(
             query.filters,
-            key=key,
+            sort=query.sort.value,
             descending=order is SortOrder.DESC,
             after=after,
             limit=query.limit + 1,
@@ -261,10 +252,10 @@ class ProductService:
         items = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit:
-            last = items[-1]
-            next_cursor = encode_cursor(_sort_value(last, query.sort.value), last.id, tag)
+            last, value = items[-1]
+            next_cursor = encode_cursor(value, last.id, tag)
         return Page[ProductOut](
-            items=[ProductOut.model_validate(p) for p in items],
+            items=[ProductOut.model_validate(p) for p, _ in items],
             total=total,
             limit=query.limit,
             next_cursor=next_cursor,
@@ -285,14 +276,14 @@ class ProductService:
             None
             if query.filters == ProductFilters()
             else lambda stmt: self.products.filtered(stmt, query.filters),
-            None if relevance else query.sort.value,
+            None if relevance else self.products.sort_key(query.sort.value, query.filters),
         )
         if relevance:
             order = query.order or SortOrder.DESC
             value_type: type = float
         else:
             order = query.order or _DEFAULT_ORDER[query.sort.value]
-            value_type = _SORT_COLUMNS[query.sort.value][1]
+            value_type = _SORT_TYPES[query.sort.value]
         ranked = ranked_for_sort(
             outcome.ranked, query.sort.value, descending=order is SortOrder.DESC
         )

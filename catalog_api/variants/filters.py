@@ -16,13 +16,58 @@ MAX_OPTION_FILTERS = 8
 MAX_ATTRIBUTE_FILTERS = 8
 
 
-def variant_products(options: Sequence[tuple[str, str]], in_stock: bool | None) -> Select[Any]:
+def _variant_conditions(
+    variant: Any, in_stock: bool | None, min_price: int | None, max_price: int | None
+) -> list[ColumnElement[bool]]:
+    """Return the stock and price conditions one variant (an aliased ProductVariant) must meet."""
+    conditions: list[ColumnElement[bool]] = []
+    if in_stock is not None:
+        conditions.append(variant.stock_quantity > 0 if in_stock else variant.stock_quantity == 0)
+    if min_price is not None:
+        conditions.append(variant.price_minor >= min_price)
+    if max_price is not None:
+        conditions.append(variant.price_minor <= max_price)
+    return conditions
+
+
+def variant_products(
+    options: Sequence[tuple[str, str]],
+    in_stock: bool | None,
+    *,
+    min_price: int | None = None,
+    max_price: int | None = None,
+) -> Select[Any]:
     """Return a select of the ids of products with ONE variant holding every option value.
 
     options are casefolded (name, value) pairs, as variant_option_values stores them. One
     index range of the (name, value, variant_id) key per pair, joined on variant_id (each
-    further pair a point probe of that key); in_stock checks the same variant's stock.
+    further pair a point probe of that key); in_stock and the prices check the same variant.
     """
+    return _matching(options, in_stock, min_price, max_price, lowest=False)
+
+
+def lowest_matching_prices(
+    options: Sequence[tuple[str, str]],
+    in_stock: bool | None,
+    min_price: int | None,
+    max_price: int | None,
+) -> Select[Any]:
+    """Return a select of (product_id, price): each matching product's lowest matching price.
+
+    The same index ranges as variant_products, read once and grouped by product: a sort by
+    price joins it instead of computing a subquery for each product.
+    """
+    return _matching(options, in_stock, min_price, max_price, lowest=True)
+
+
+def _matching(
+    options: Sequence[tuple[str, str]],
+    in_stock: bool | None,
+    min_price: int | None,
+    max_price: int | None,
+    *,
+    lowest: bool,
+) -> Select[Any]:
     first_name, first_value = options[0]
     anchor = aliased(VariantOptionValue)
     stmt = select(anchor.product_id).where(anchor.name == first_name, anchor.value == first_value)
@@ -32,12 +77,49 @@ def variant_products(options: Sequence[tuple[str, str]], in_stock: bool | None) 
             other,
             (other.variant_id == anchor.variant_id) & (other.name == name) & (other.value == value),
         )
-    if in_stock is not None:
-        stock = ProductVariant.stock_quantity
-        stmt = stmt.join(ProductVariant, ProductVariant.id == anchor.variant_id).where(
-            stock > 0 if in_stock else stock == 0
-        )
+    conditions = _variant_conditions(ProductVariant, in_stock, min_price, max_price)
+    if conditions or lowest:
+        stmt = stmt.join(ProductVariant, ProductVariant.id == anchor.variant_id).where(*conditions)
+    if lowest:
+        price = func.min(ProductVariant.price_minor).label("price")
+        stmt = stmt.add_columns(price).group_by(anchor.product_id)
     return stmt
+
+
+def stocked_variant_priced(min_price: int | None, max_price: int | None) -> ColumnElement[bool]:
+    """Match products with one variant in stock priced within the bounds (either may be None).
+
+    A probe of the product's variants (by product_id) for each product the other conditions
+    leave: no index over variant prices is needed, nor a read of all variants.
+    """
+    variant = aliased(ProductVariant)
+    conditions = _variant_conditions(variant, True, min_price, max_price)
+    return exists(select(literal(1)).where(variant.product_id == Product.id, *conditions))
+
+
+def lowest_matching_price(
+    options: Sequence[tuple[str, str]],
+    in_stock: bool | None,
+    min_price: int | None,
+    max_price: int | None,
+) -> ColumnElement[int]:
+    """Return the lowest price of the product's variants that pass the variant filters.
+
+    A correlated subquery: one probe of the product's variants (and of each option value's
+    key) per product it is computed for, so sorting by it reads every matching product.
+    """
+    variant = aliased(ProductVariant)
+    stmt = select(func.min(variant.price_minor)).where(
+        variant.product_id == Product.id,
+        *_variant_conditions(variant, in_stock, min_price, max_price),
+    )
+    for name, value in options:
+        option = aliased(VariantOptionValue)
+        stmt = stmt.join(
+            option,
+            (option.variant_id == variant.id) & (option.name == name) & (option.value == value),
+        )
+    return stmt.scalar_subquery()
 
 
 def brand_is(brand: str) -> ColumnElement[bool]:

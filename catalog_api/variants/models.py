@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from catalog_api.models import Product
 
 SKU_MAX_LENGTH = 120
+# Printable ASCII but space and / ? # % \, so that a SKU reads the same in a URL path.
+SKU_PATTERN = r'^[!"$&-.0-9:->@-\[\]-~]+$'
 OPTION_NAME_MAX = 50
 OPTION_VALUE_MAX = 100
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")

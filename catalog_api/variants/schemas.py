@@ -16,7 +16,12 @@ from pydantic import (
 
 from catalog_api.currencies import format_price
 from catalog_api.schema_text import VISIBLE, Documented, non_empty_line, not_only_hidden, within
-from catalog_api.variants.models import OPTION_NAME_MAX, OPTION_VALUE_MAX, SKU_MAX_LENGTH
+from catalog_api.variants.models import (
+    OPTION_NAME_MAX,
+    OPTION_VALUE_MAX,
+    SKU_MAX_LENGTH,
+    SKU_PATTERN,
+)
 
 MAX_OPTIONS = 3
 MAX_OPTION_VALUES = 100
@@ -37,10 +42,7 @@ def _option_values(value: dict[str, str]) -> dict[str, str]:
 
 Sku = Annotated[
     str,
-    # Printable ASCII but space and / ? # % \, so that a SKU reads the same in a URL path.
-    StringConstraints(
-        min_length=1, max_length=SKU_MAX_LENGTH, pattern=r'^[!"$&-.0-9:->@-\[\]-~]+$'
-    ),
+    StringConstraints(min_length=1, max_length=SKU_MAX_LENGTH, pattern=SKU_PATTERN),
     Field(
         description=(
             "Stock keeping unit, unique across the catalog (case counts): printable ASCII "
