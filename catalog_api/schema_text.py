@@ -107,3 +107,22 @@ def check_length(value: str, limit: int) -> None:
     """Refuse text longer than limit once cleaned."""
     if len(value) > limit:
         raise ValueError(f"must be at most {limit} characters {NORMALISED}; this is {len(value)}")
+
+
+def hoist_descriptions(schema: dict[str, Any]) -> None:
+    """Show the description of an optional field next to its anyOf, where docs look."""
+    for prop in schema.get("properties", {}).values():
+        for option in prop.get("anyOf", []):
+            if "description" in option and "description" not in prop:
+                prop["description"] = option["description"]
+
+
+def offer_no_null(schema: dict[str, Any]) -> None:
+    """Drop null from every field's choices: a body that refuses null (omit a field to keep it)."""
+    hoist_descriptions(schema)
+    for prop in schema.get("properties", {}).values():
+        options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
+        if len(options) == 1:
+            prop.update({**options[0], **prop})
+        elif options:
+            prop["anyOf"] = options

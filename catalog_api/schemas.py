@@ -23,7 +23,7 @@ from pydantic import (
 from catalog_api.currencies import MINOR_UNITS, format_price
 from catalog_api.facets.schemas import Facets
 from catalog_api.models import ProductStatus
-from catalog_api.schema_text import VISIBLE, not_only_hidden
+from catalog_api.schema_text import VISIBLE, hoist_descriptions, not_only_hidden, offer_no_null
 from catalog_api.schema_text import Documented as _Documented
 from catalog_api.schema_text import check_length as _check_length
 from catalog_api.schema_text import clean_text_line as _clean_line
@@ -39,7 +39,6 @@ from catalog_api.variants.schemas import (
     Sku,
     VariantIn,
     VariantOut,
-    hoist_descriptions,
 )
 
 MAX_PRICE_MINOR = 2**53 - 1
@@ -288,14 +287,7 @@ def _create_schema(schema: dict[str, Any]) -> None:
 
 
 def _update_schema(schema: dict[str, Any]) -> None:
-    hoist_descriptions(schema)
-    # Null is refused (omit a field to keep it), so the schema offers only the value itself.
-    for prop in schema.get("properties", {}).values():
-        options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
-        if len(options) == 1:
-            prop.update({**options[0], **prop})
-        elif options:
-            prop["anyOf"] = options
+    offer_no_null(schema)
     schema["examples"] = [{"price_minor": 7999, "stock_quantity": 40}]
 
 

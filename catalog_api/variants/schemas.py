@@ -15,7 +15,15 @@ from pydantic import (
 )
 
 from catalog_api.currencies import format_price
-from catalog_api.schema_text import VISIBLE, Documented, non_empty_line, not_only_hidden, within
+from catalog_api.schema_text import (
+    VISIBLE,
+    Documented,
+    hoist_descriptions,
+    non_empty_line,
+    not_only_hidden,
+    offer_no_null,
+    within,
+)
 from catalog_api.variants.models import (
     OPTION_NAME_MAX,
     OPTION_VALUE_MAX,
@@ -103,21 +111,8 @@ WeightGrams = Annotated[
 ]
 
 
-def hoist_descriptions(schema: dict[str, Any]) -> None:
-    """Show the description of an optional field next to its anyOf, where docs look."""
-    for prop in schema.get("properties", {}).values():
-        for option in prop.get("anyOf", []):
-            if "description" in option and "description" not in prop:
-                prop["description"] = option["description"]
-
-
 def _patch_schema(schema: dict[str, Any]) -> None:
-    hoist_descriptions(schema)
-    # Null is refused (omit a field to keep it), so the schema offers only the value itself.
-    for prop in schema.get("properties", {}).values():
-        options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
-        if len(options) == 1:
-            prop.update({**options[0], **prop})
+    offer_no_null(schema)
     schema["examples"] = [{"stock_quantity": 7}]
 
 
