@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,25 +13,37 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from catalog_api.errors import DatabaseBusyError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
+from catalog_api.repositories.pg_pool import CONNECTION_LOST, open_pool
 from catalog_api.schemas import ProductOut
 from catalog_api.variants.models import ProductVariant
 from catalog_api.variants.schemas import OptionOut, VariantOut
 
+logger = logging.getLogger(__name__)
+
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 VARIANTS: Table = ProductVariant.__table__  # type: ignore[assignment]
 _VARIANT_PREFIX = "variant__"
+# Only what the response shows: the analysed search columns are as long as the text itself.
+_PRODUCT_COLUMNS = [c.name for c in PRODUCTS.columns if c.name in ProductOut.model_fields]
 # One statement reads the product with its variants, so both come from one snapshot.
 _COLUMNS = ", ".join(
-    [f"p.{c.name}" for c in PRODUCTS.columns]
+    [f"p.{name}" for name in _PRODUCT_COLUMNS]
     + [f"v.{c.name} AS {_VARIANT_PREFIX}{c.name}" for c in VARIANTS.columns]
 )
-_SQLITE_LOOKUPS = {
-    column: f"SELECT {_COLUMNS} FROM products p "  # noqa: S608 - fixed names
-    f"LEFT JOIN product_variants v ON v.product_id = p.id WHERE p.{column} = ? "
-    "ORDER BY v.position, v.id"
-    for column in ("id", "slug")
-}
+
+
+def _lookup(column: str, placeholder: str) -> str:
+    return (
+        f"SELECT {_COLUMNS} FROM products p "  # noqa: S608 - fixed names
+        f"LEFT JOIN product_variants v ON v.product_id = p.id WHERE p.{column} = {placeholder} "
+        "ORDER BY v.position, v.id"
+    )
+
+
+_SQLITE_LOOKUPS = {column: _lookup(column, "?") for column in ("id", "slug")}
+_POSTGRES_LOOKUPS = {column: _lookup(column, "$1") for column in ("id", "slug")}
 
 
 def _utc(value: Any) -> datetime:
@@ -55,7 +68,8 @@ def product_from_rows(rows: list[dict[str, Any]]) -> ProductOut | None:
     """Build the response model from a product's rows joined with its variants."""
     if not rows:
         return None
-    product = product_from_row({k: v for k, v in rows[0].items() if k in PRODUCTS.columns})
+    first = rows[0]
+    product = product_from_row({name: first[name] for name in _PRODUCT_COLUMNS})
     product.variants = [
         _variant_from_row(row) for row in rows if row[f"{_VARIANT_PREFIX}id"] is not None
     ]
@@ -75,13 +89,32 @@ def product_from_row(row: dict[str, Any]) -> ProductOut:
     return ProductOut.model_construct(**values)
 
 
-class ProductReader:
-    """Read single products: on SQLite through one synchronous connection on the event loop
-    (an indexed lookup takes microseconds, far less than a hop to a worker thread), elsewhere
-    through the async engine without an ORM session."""
+def _sqlite_file(database: str | None) -> str | None:
+    """Return the path of a SQLite file database, or None for an in-memory one."""
+    if not database or database == ":memory:":
+        return None
+    return database if database.startswith("file:") else str(Path(database).expanduser())
 
-    def __init__(self, engine: AsyncEngine, sqlite_path: str | None) -> None:
+
+class ProductReader:
+    """Read single products without an ORM session or a transaction.
+
+    SQLite: one synchronous connection on the event loop (an indexed lookup takes
+    microseconds, far less than a hop to a worker thread). PostgreSQL: an asyncpg pool of its
+    own with the statement prepared once per connection. Elsewhere: the engine, through Core.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        sqlite_path: str | None = None,
+        pool: Any = None,
+        acquire_timeout: float = 3.0,
+    ) -> None:
         self.engine = engine
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
         self.connection: sqlite3.Connection | None = None
         if sqlite_path is not None:
             self.connection = sqlite3.connect(
@@ -92,20 +125,25 @@ class ProductReader:
             self.connection.execute("PRAGMA busy_timeout=1000")
 
     @classmethod
-    def for_engine(cls, engine: AsyncEngine) -> ProductReader:
-        """Create the reader that suits the engine's database."""
+    async def open(
+        cls, engine: AsyncEngine, *, pool_size: int, acquire_timeout: float
+    ) -> ProductReader:
+        """Create the reader that suits the engine's database (pool_size: PostgreSQL only)."""
         url = make_url(engine.url)
-        database = url.database
-        if url.get_backend_name() == "sqlite" and database and database != ":memory:":
-            if not database.startswith("file:"):
-                database = str(Path(database).expanduser())
-            return cls(engine, database)
-        return cls(engine, None)
+        sqlite_path = _sqlite_file(url.database) if url.get_backend_name() == "sqlite" else None
+        if sqlite_path is not None:
+            return cls(engine, sqlite_path=sqlite_path)
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+            pool = await open_pool(engine, pool_size)
+            return cls(engine, pool=pool, acquire_timeout=acquire_timeout)
+        return cls(engine)
 
-    def close(self) -> None:
-        """Close the synchronous connection."""
+    async def close(self) -> None:
+        """Close the synchronous connection or the pool."""
         if self.connection is not None:
             self.connection.close()
+        if self.pool is not None:
+            await self.pool.close()
 
     async def get(self, product_id: int) -> ProductOut | None:
         """Return the product with this id."""
@@ -119,10 +157,12 @@ class ProductReader:
         if self.connection is not None:
             rows = self.connection.execute(_SQLITE_LOOKUPS[column], (value,)).fetchall()
             return product_from_rows([dict(row) for row in rows])
+        if self.pool is not None:
+            return product_from_rows(await self._postgres_rows(column, value))
         variants = VARIANTS.alias("v")
         stmt = (
             select(
-                *PRODUCTS.columns,
+                *(PRODUCTS.c[name] for name in _PRODUCT_COLUMNS),
                 *(c.label(f"{_VARIANT_PREFIX}{c.name}") for c in variants.columns),
             )
             .select_from(PRODUCTS.outerjoin(variants, variants.c.product_id == PRODUCTS.c.id))
@@ -132,3 +172,22 @@ class ProductReader:
         async with self.engine.connect() as connection:
             mappings = (await connection.execute(stmt)).mappings().all()
         return product_from_rows([dict(m) for m in mappings])
+
+    async def _postgres_rows(self, column: str, value: Any) -> list[dict[str, Any]]:
+        sql = _POSTGRES_LOOKUPS[column]
+        for attempt in (1, 2):
+            try:
+                async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
+                    return [dict(record) for record in await connection.fetch(sql, value)]
+            except TimeoutError:
+                raise DatabaseBusyError(
+                    "Every connection for reads by id or slug stayed busy for the whole pool "
+                    "wait. Retry after the Retry-After delay."
+                ) from None
+            except CONNECTION_LOST:
+                # A server restart or failover drops pooled connections; the pool replaces
+                # a dropped one, and a read is safe to repeat.
+                if attempt == 2:
+                    raise
+                logger.warning("a pooled connection for point reads was lost; reading again")
+        raise AssertionError("unreachable")
