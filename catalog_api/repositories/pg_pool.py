@@ -7,11 +7,22 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+InterfaceError = asyncpg.InterfaceError
+
 # Options SQLAlchemy's asyncpg dialect reads from the URL that asyncpg itself does not take.
 _DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback")
 
-# A connection the server or the network dropped; the read is retried once on a fresh one.
-CONNECTION_LOST = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, OSError)
+# A connection the server (restart, failover, pg_terminate_backend) or the network dropped.
+# asyncpg reports a termination that arrived while the connection sat idle in the pool as
+# an InternalClientError ("cannot switch to state ...") at its next statement.
+CONNECTION_LOST = (
+    asyncpg.AdminShutdownError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.ConnectionFailureError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
 
 
 async def _keep_session(_connection: Any) -> None:

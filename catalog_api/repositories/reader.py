@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog_api.errors import DatabaseBusyError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
-from catalog_api.repositories.pg_pool import CONNECTION_LOST, open_pool
+from catalog_api.repositories.pg_pool import CONNECTION_LOST, InterfaceError, open_pool
 from catalog_api.schemas import ProductOut
 from catalog_api.variants.models import ProductVariant
 from catalog_api.variants.schemas import OptionOut, VariantOut
@@ -27,10 +29,12 @@ VARIANTS: Table = ProductVariant.__table__  # type: ignore[assignment]
 _VARIANT_PREFIX = "variant__"
 # Only what the response shows: the analysed search columns are as long as the text itself.
 _PRODUCT_COLUMNS = [c.name for c in PRODUCTS.columns if c.name in ProductOut.model_fields]
+_VARIANT_COLUMNS = [c.name for c in VARIANTS.columns if c.name in VariantOut.model_fields]
+_VARIANT_LABELS = [(f"{_VARIANT_PREFIX}{name}", name) for name in _VARIANT_COLUMNS]
 # One statement reads the product with its variants, so both come from one snapshot.
 _COLUMNS = ", ".join(
     [f"p.{name}" for name in _PRODUCT_COLUMNS]
-    + [f"v.{c.name} AS {_VARIANT_PREFIX}{c.name}" for c in VARIANTS.columns]
+    + [f"v.{name} AS {label}" for label, name in _VARIANT_LABELS]
 )
 
 
@@ -52,33 +56,34 @@ def _utc(value: Any) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
-def _variant_from_row(row: dict[str, Any]) -> VariantOut:
-    values = {
-        name[len(_VARIANT_PREFIX) :]: value
-        for name, value in row.items()
-        if name.startswith(_VARIANT_PREFIX)
-    }
+def _variant_from_row(row: Any) -> VariantOut:
+    values = {name: row[label] for label, name in _VARIANT_LABELS}
     if isinstance(values["option_values"], str):
         values["option_values"] = json.loads(values["option_values"])
     values["updated_at"] = _utc(values["updated_at"])
     return VariantOut.model_construct(**values)
 
 
-def product_from_rows(rows: list[dict[str, Any]]) -> ProductOut | None:
-    """Build the response model from a product's rows joined with its variants."""
+def product_from_rows(rows: Sequence[Any]) -> ProductOut | None:
+    """Build the response model from a product's rows joined with its variants.
+
+    Rows are read by column name: sqlite3.Row, asyncpg Record or SQLAlchemy RowMapping.
+    """
     if not rows:
         return None
     first = rows[0]
-    product = product_from_row({name: first[name] for name in _PRODUCT_COLUMNS})
-    product.variants = [
+    values = {name: first[name] for name in _PRODUCT_COLUMNS}
+    values["variants"] = [
         _variant_from_row(row) for row in rows if row[f"{_VARIANT_PREFIX}id"] is not None
     ]
-    return product
+    return product_from_row(values)
 
 
-def product_from_row(row: dict[str, Any]) -> ProductOut:
+def product_from_row(row: Mapping[str, Any]) -> ProductOut:
     """Build the response model from a raw row; the row comes from our own table."""
     values = dict(row)
+    # Every field given: model_construct inspects a default_factory's signature on each call.
+    values.setdefault("variants", [])
     for name in JSON_COLUMNS:
         if isinstance(values[name], str):
             values[name] = json.loads(values[name])
@@ -156,14 +161,14 @@ class ProductReader:
     async def _one(self, column: str, value: Any) -> ProductOut | None:
         if self.connection is not None:
             rows = self.connection.execute(_SQLITE_LOOKUPS[column], (value,)).fetchall()
-            return product_from_rows([dict(row) for row in rows])
+            return product_from_rows(rows)
         if self.pool is not None:
             return product_from_rows(await self._postgres_rows(column, value))
         variants = VARIANTS.alias("v")
         stmt = (
             select(
                 *(PRODUCTS.c[name] for name in _PRODUCT_COLUMNS),
-                *(c.label(f"{_VARIANT_PREFIX}{c.name}") for c in variants.columns),
+                *(variants.c[name].label(label) for label, name in _VARIANT_LABELS),
             )
             .select_from(PRODUCTS.outerjoin(variants, variants.c.product_id == PRODUCTS.c.id))
             .where(PRODUCTS.c[column] == value)
@@ -171,23 +176,31 @@ class ProductReader:
         )
         async with self.engine.connect() as connection:
             mappings = (await connection.execute(stmt)).mappings().all()
-        return product_from_rows([dict(m) for m in mappings])
+        return product_from_rows(mappings)
 
-    async def _postgres_rows(self, column: str, value: Any) -> list[dict[str, Any]]:
+    async def _postgres_rows(self, column: str, value: Any) -> list[Any]:
         sql = _POSTGRES_LOOKUPS[column]
         for attempt in (1, 2):
             try:
-                async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
-                    return [dict(record) for record in await connection.fetch(sql, value)]
+                connection = await self.pool.acquire(timeout=self.acquire_timeout)
             except TimeoutError:
                 raise DatabaseBusyError(
                     "Every connection for reads by id or slug stayed busy for the whole pool "
                     "wait. Retry after the Retry-After delay."
                 ) from None
+            try:
+                records: list[Any] = await connection.fetch(sql, value)
+                return records
             except CONNECTION_LOST:
-                # A server restart or failover drops pooled connections; the pool replaces
-                # a dropped one, and a read is safe to repeat.
+                # A restart or failover drops every pooled connection: replace them all, and
+                # read again (a read is safe to repeat) on a fresh one.
+                # A connection closed mid-statement is already back in the pool, detached.
+                with contextlib.suppress(InterfaceError):
+                    connection.terminate()
+                await self.pool.expire_connections()
                 if attempt == 2:
                     raise
-                logger.warning("a pooled connection for point reads was lost; reading again")
+                logger.warning("pooled connections for point reads were lost; reading again")
+            finally:
+                await self.pool.release(connection)
         raise AssertionError("unreachable")
