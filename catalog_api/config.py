@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1)
     db_read_pool_size: int = Field(
-        default=4,
+        default=10,
         ge=1,
         description="PostgreSQL connections per process for reads of one product by id or "
         "slug (asyncpg, prepared statements), besides db_pool_size; each read holds one "
