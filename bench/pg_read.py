@@ -102,12 +102,18 @@ def measure(name: str, n: int, args: argparse.Namespace, workdir: Path) -> list[
     env_base = clean_env(workdir, CATALOG_DATABASE_URL=pg.async_url(name))
     with serving(bare, env_base, f"{bare_url}/healthz", workdir / "bare.log"):
         _check(bare_url, n)
-        for size in args.pool_sizes:
+        variants = [
+            (f"API, CATALOG_DB_READ_POOL_SIZE={size}", {"CATALOG_DB_READ_POOL_SIZE": str(size)})
+            for size in args.pool_sizes
+        ]
+        if args.before is not None:
+            variants.append((f"API from {args.before}", {"PYTHONPATH": str(args.before)}))
+        for index, (label, extra) in enumerate(variants):
             port = free_port()
             url = f"http://{LOOPBACK}:{port}"
-            env = {**env_base, "CATALOG_DB_READ_POOL_SIZE": str(size)}
             serve = [*command("catalog-api"), "serve", "--port", str(port)]
-            with serving(serve, env, f"{url}/api/healthz", workdir / f"api-{size}.log"):
+            log_path = workdir / f"api-{index}.log"
+            with serving(serve, {**env_base, **extra}, f"{url}/api/healthz", log_path):
                 _check(url, n)
                 runs = _series({"api": url, "bare": bare_url}, script, args, wrk_log)
             api_rps = median([r.rps for r in runs["api"]])
@@ -116,13 +122,13 @@ def measure(name: str, n: int, args: argparse.Namespace, workdir: Path) -> list[
             paired = median([a.rps / b.rps for a, b in zip(runs["api"], runs["bare"], strict=True)])
             verdict = "PASS" if ratio >= TARGET else "MISS"
             shown_ratio = f"{ratio:.0%} {verdict}; {paired:.0%}"
-            for label, series, shown in (
-                (f"API, CATALOG_DB_READ_POOL_SIZE={size}", runs["api"], shown_ratio),
+            for row_label, series, shown in (
+                (label, runs["api"], shown_ratio),
                 ("bare Starlette + asyncpg (same run)", runs["bare"], "-"),
             ):
                 rps = ", ".join(f"{r.rps:,.0f}" for r in series)
                 lines.append(
-                    f"| {label} | {median([r.rps for r in series]):,.0f} ({rps}) "
+                    f"| {row_label} | {median([r.rps for r in series]):,.0f} ({rps}) "
                     f"| {median([r.p50_ms for r in series]):.2f} ms "
                     f"| {median([r.p99_ms for r in series]):.2f} ms | {shown} |"
                 )
@@ -145,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=lambda text: [int(part) for part in text.split(",")],
         default=[10],
         help="CATALOG_DB_READ_POOL_SIZE values to serve the API with, e.g. 2,4,8",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="also serve the API from this source tree, to compare with an earlier commit "
+        "(made with: git archive COMMIT catalog_api | tar -x -C DIR)",
     )
     parser.add_argument("--database", help="reuse this bench_* database (already loaded)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
