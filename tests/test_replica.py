@@ -6,24 +6,27 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
+from catalog_api.app import SchemaOutOfDateError
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
 from catalog_api.migrate import upgrade
 from tests.conftest import admin_execute, app_with, asgi_client, create
 
 
-@pytest.fixture
-def replica_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A second migrated, empty database of the same kind: a file, or a PostgreSQL database."""
+@contextmanager
+def second_database(database_url: str, tmp_path: Path, *, migrated: bool) -> Iterator[str]:
+    """Make a second database of the same kind (a file, or a PostgreSQL database)."""
     if database_url.startswith("sqlite"):
         path = tmp_path / "replica.db"
-        shutil.copyfile(make_url(database_url).database or "", path)
+        if migrated:
+            shutil.copyfile(make_url(database_url).database or "", path)
         yield f"sqlite+aiosqlite:///{path}"
         return
     name = f"catalog_replica_{uuid.uuid4().hex[:10]}"
@@ -38,10 +41,25 @@ def replica_url(database_url: str, tmp_path: Path) -> Iterator[str]:
             finally:
                 await engine.dispose()
 
-        asyncio.run(migrate())
+        if migrated:
+            asyncio.run(migrate())
         yield url
     finally:
         admin_execute(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def replica_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second migrated, empty database of the same kind."""
+    with second_database(database_url, tmp_path, migrated=True) as url:
+        yield url
+
+
+@pytest.fixture
+def unmigrated_replica_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second database of the same kind without the schema."""
+    with second_database(database_url, tmp_path, migrated=False) as url:
+        yield url
 
 
 async def test_primary_standing_in_as_its_own_replica(settings: Settings) -> None:
@@ -116,6 +134,14 @@ async def test_reads_use_the_replica_and_writes_the_primary(
         assert patched.json()["stock_quantity"] == 9
     async with app_with(replica_only) as app, asgi_client(app) as client:
         assert (await client.get("/api/products/1")).json() == lamp
+
+
+async def test_a_replica_without_the_current_schema_stops_start_up(
+    settings: Settings, unmigrated_replica_url: str
+) -> None:
+    with pytest.raises(SchemaOutOfDateError):
+        async with app_with(settings, database_replica_url=unmigrated_replica_url):
+            pass
 
 
 def test_replica_setting_is_checked_and_normalised() -> None:
