@@ -696,24 +696,7 @@ def stage_postgres(run: Run, jsonl: Path, mix: list[Query]) -> None:
                 )
             )
             _check_get(run, url, n)
-            script = write_script(run.workdir / "get_by_id.lua", n, DEFAULT_SEED)
-            runs = _wrk_series(run, {"api-pg": url}, script, "pg")["api-pg"]
-            rps = median([r.rps for r in runs])
-            result = "INFO"
-            if _wrk_bad(runs):
-                result = "ERROR"
-                run.failed = True
-            p99 = median([r.p99_ms for r in runs])
-            run.add(
-                Row(
-                    PG_GET,
-                    f"{rps:,.0f} req/s (p99 {_fmt_ms(p99)})",
-                    "-",
-                    "-",
-                    "- (no target)",
-                    result,
-                )
-            )
+            _pg_get_by_id(run, url, name, env)
         run.details.append(
             f"- PostgreSQL: fresh database, `catalog-api migrate`, then the same import command "
             f"(timed), then `ANALYZE products` (what autovacuum would do shortly after); search "
@@ -722,6 +705,39 @@ def stage_postgres(run: Run, jsonl: Path, mix: list[Query]) -> None:
     finally:
         log.info("dropping PostgreSQL database %s", name)
         pg.drop_database(name)
+
+
+def _pg_get_by_id(run: Run, url: str, name: str, env: dict[str, str]) -> None:
+    """wrk GET by id on PostgreSQL: the API against bare Starlette + asyncpg, same rows."""
+    n = run.plan.n
+    script = write_script(run.workdir / "get_by_id.lua", n, DEFAULT_SEED)
+    port = free_port()
+    bare_url = f"http://{LOOPBACK}:{port}"
+    dsn = pg.async_url(name).replace("postgresql+asyncpg://", "postgresql://")
+    argv = [sys.executable, "-m", "bench.bare_pg_app", "--dsn", dsn, "--port", str(port)]
+    with serving(argv, env, f"{bare_url}/healthz", run.logs / "bare-pg-app.log"):
+        _check_get(run, bare_url, n)
+        results = _wrk_series(run, {"api-pg": url, "bare-pg": bare_url}, script, "pg")
+    api_rps = median([r.rps for r in results["api-pg"]])
+    bare_rps = median([r.rps for r in results["bare-pg"]])
+    ratio = api_rps / bare_rps
+    result, by = judge(ratio, 0.5, at_least=True)
+    if _wrk_bad(results["api-pg"]):
+        result, by = "ERROR", "non-2xx or socket errors, see observations"
+        run.failed = True
+    api_p99 = median([r.p99_ms for r in results["api-pg"]])
+    bare_p99 = median([r.p99_ms for r in results["bare-pg"]])
+    run.add(
+        Row(
+            PG_GET,
+            f"{api_rps:,.0f} req/s (p99 {_fmt_ms(api_p99)})",
+            f"{bare_rps:,.0f} req/s bare Starlette+asyncpg (p99 {_fmt_ms(bare_p99)})",
+            f"{ratio:.0%}",
+            ">= 50%",
+            result,
+            by,
+        )
+    )
 
 
 def _scan_logs(run: Run) -> None:

@@ -16,7 +16,7 @@ from catalog_api import __version__
 from catalog_api.access import routes as access_routes
 from catalog_api.collector import freeze_long_lived
 from catalog_api.config import Settings
-from catalog_api.db import create_engine, create_session_factory
+from catalog_api.db import create_engine, create_replica_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
 from catalog_api.housekeeping import purge_expired_keys_forever
 from catalog_api.llm.factory import build_chain
@@ -49,11 +49,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await assume_statistics_when_small(setup)
     finally:
         await setup.dispose()
+    await _check_replica_schema(settings)
     engine = create_engine(settings)
+    replica = create_replica_engine(settings)
+    # Reads that need not see the caller's own writes go to the replica, when there is one.
+    read_engine = replica or engine
     try:
         app.state.engine = engine
+        app.state.read_engine = read_engine
         app.state.session_factory = create_session_factory(engine)
-        reader = ProductReader.for_engine(engine)
+        app.state.read_session_factory = (
+            create_session_factory(replica) if replica else app.state.session_factory
+        )
+        reader = await ProductReader.open(
+            read_engine,
+            pool_size=settings.db_read_pool_size,
+            acquire_timeout=settings.db_pool_timeout,
+        )
         app.state.product_queries = ProductQueries(reader)
         app.state.copy_chain = copy_chain = build_chain(settings)
         redis_url = settings.redis_url
@@ -69,7 +81,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.failed_key_limiter = build_limiter(
             redis_url, per_minute=settings.failed_keys_per_minute, burst=None, namespace="f"
         )
-        VOCABULARIES.warm(engine)
+        VOCABULARIES.warm(read_engine)
         statistics = asyncio.create_task(
             refresh_in_background(engine), context=contextvars.Context()
         )
@@ -78,6 +90,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         freeze_long_lived()
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))
+        if replica is not None:
+            logger.info("reads from %s", replica.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
@@ -85,11 +99,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            reader.close()
+            await reader.close()
             await copy_chain.aclose()
     finally:
-        await VOCABULARIES.close(engine)
+        await VOCABULARIES.close(read_engine)
         await engine.dispose()
+        if replica is not None:
+            await replica.dispose()
+
+
+async def _check_replica_schema(settings: Settings) -> None:
+    """Refuse to start on a replica whose schema is not the head (raise SchemaOutOfDateError)."""
+    replica = create_replica_engine(settings)
+    if replica is None:
+        return
+    try:
+        await prepare_schema(replica, auto_migrate=False)
+    finally:
+        await replica.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

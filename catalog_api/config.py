@@ -35,6 +35,11 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
+def _backend(url: str) -> str:
+    """Return the database kind of a URL: sqlite, postgresql, ..."""
+    return url.partition("://")[0].partition("+")[0].lower()
+
+
 class Settings(BaseSettings):
     """Configuration of the catalog API."""
 
@@ -43,6 +48,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default_factory=default_database_url,
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    database_replica_url: str | None = Field(
+        default=None,
+        description="A read replica of database_url (same kind of database): reads that need "
+        "not see the caller's own writes (GET by id or slug, lists, search, facets, "
+        "categories, currencies) go there; writes and their responses use database_url.",
     )
     api_key: SecretStr | None = Field(
         default=None,
@@ -79,6 +90,13 @@ class Settings(BaseSettings):
         description="FULL survives power loss; NORMAL survives only process crashes.",
     )
     db_pool_size: int = Field(default=10, ge=1)
+    db_read_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="PostgreSQL connections per process for reads of one product by id or "
+        "slug (asyncpg, prepared statements), besides db_pool_size; each read holds one "
+        "for a single round trip.",
+    )
     db_pool_timeout: float = Field(
         default=3.0,
         gt=0,
@@ -212,6 +230,21 @@ class Settings(BaseSettings):
         scheme, separator, rest = value.strip().partition("://")
         async_scheme = ASYNC_SCHEMES.get(scheme.lower())
         return f"{async_scheme}://{rest}" if separator and async_scheme else value
+
+    @field_validator("database_replica_url")
+    @classmethod
+    def _replica_async_driver(cls, value: str | None) -> str | None:
+        return cls._async_driver(value) if value and value.strip() else None
+
+    @model_validator(mode="after")
+    def _replica_of_same_kind(self) -> Settings:
+        replica = self.database_replica_url
+        if replica is not None and _backend(replica) != _backend(self.database_url):
+            raise ValueError(
+                "database_replica_url must name the same kind of database as database_url "
+                f"({_backend(self.database_url)}), not {_backend(replica)}"
+            )
+        return self
 
     @field_validator("log_level")
     @classmethod

@@ -167,6 +167,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
+def create_replica_engine(settings: Settings) -> AsyncEngine | None:
+    """Create the engine of the read replica, or return None when none is configured."""
+    replica_url = settings.database_replica_url
+    if replica_url is None:
+        return None
+    return create_engine(settings.model_copy(update={"database_url": replica_url}))
+
+
 def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url)
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):

@@ -41,9 +41,33 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Yield a session on the read replica (the primary when none is configured).
+
+    Only for reads that need not see the caller's own writes: never for a write or the
+    response to one, which a lagging replica could answer with the old row.
+    """
+    factory: async_sessionmaker[AsyncSession] = request.app.state.read_session_factory
+    async with factory() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+
+
 async def get_product_service(session: SessionDep, settings: SettingsDep) -> ProductService:
     """Return the product service bound to the request's session."""
     return ProductService(session, facet_limit=settings.facet_limit)
+
+
+async def get_read_product_service(
+    session: ReadSessionDep, settings: SettingsDep
+) -> ProductService:
+    """Return the product service bound to a session on the read replica, for reads only."""
+    return ProductService(session, facet_limit=settings.facet_limit)
+
+
+ReadProductServiceDep = Annotated[ProductService, Depends(get_read_product_service)]
 
 
 async def get_product_queries(request: Request) -> ProductQueries:
@@ -58,9 +82,9 @@ ProductQueriesDep = Annotated[ProductQueries, Depends(get_product_queries)]
 ProductServiceDep = Annotated[ProductService, Depends(get_product_service)]
 
 
-async def get_health_service(session: SessionDep) -> HealthService:
+async def get_health_service(session: SessionDep, request: Request) -> HealthService:
     """Return the health service bound to the request's session."""
-    return HealthService(session)
+    return HealthService(session, request.app.state.read_engine)
 
 
 HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]

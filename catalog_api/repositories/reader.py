@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sqlite3
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,25 +15,39 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from catalog_api.errors import DatabaseBusyError
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
+from catalog_api.repositories.pg_pool import CONNECTION_LOST, InterfaceError, open_pool
 from catalog_api.schemas import ProductOut
 from catalog_api.variants.models import ProductVariant
 from catalog_api.variants.schemas import OptionOut, VariantOut
 
+logger = logging.getLogger(__name__)
+
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 VARIANTS: Table = ProductVariant.__table__  # type: ignore[assignment]
 _VARIANT_PREFIX = "variant__"
+# Only what the response shows: the analysed search columns are as long as the text itself.
+_PRODUCT_COLUMNS = [c.name for c in PRODUCTS.columns if c.name in ProductOut.model_fields]
+_VARIANT_COLUMNS = [c.name for c in VARIANTS.columns if c.name in VariantOut.model_fields]
+_VARIANT_LABELS = [(f"{_VARIANT_PREFIX}{name}", name) for name in _VARIANT_COLUMNS]
 # One statement reads the product with its variants, so both come from one snapshot.
 _COLUMNS = ", ".join(
-    [f"p.{c.name}" for c in PRODUCTS.columns]
-    + [f"v.{c.name} AS {_VARIANT_PREFIX}{c.name}" for c in VARIANTS.columns]
+    [f"p.{name}" for name in _PRODUCT_COLUMNS]
+    + [f"v.{name} AS {label}" for label, name in _VARIANT_LABELS]
 )
-_SQLITE_LOOKUPS = {
-    column: f"SELECT {_COLUMNS} FROM products p "  # noqa: S608 - fixed names
-    f"LEFT JOIN product_variants v ON v.product_id = p.id WHERE p.{column} = ? "
-    "ORDER BY v.position, v.id"
-    for column in ("id", "slug")
-}
+
+
+def _lookup(column: str, placeholder: str) -> str:
+    return (
+        f"SELECT {_COLUMNS} FROM products p "  # noqa: S608 - fixed names
+        f"LEFT JOIN product_variants v ON v.product_id = p.id WHERE p.{column} = {placeholder} "
+        "ORDER BY v.position, v.id"
+    )
+
+
+_SQLITE_LOOKUPS = {column: _lookup(column, "?") for column in ("id", "slug")}
+_POSTGRES_LOOKUPS = {column: _lookup(column, "$1") for column in ("id", "slug")}
 
 
 def _utc(value: Any) -> datetime:
@@ -39,32 +56,34 @@ def _utc(value: Any) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
-def _variant_from_row(row: dict[str, Any]) -> VariantOut:
-    values = {
-        name[len(_VARIANT_PREFIX) :]: value
-        for name, value in row.items()
-        if name.startswith(_VARIANT_PREFIX)
-    }
+def _variant_from_row(row: Any) -> VariantOut:
+    values = {name: row[label] for label, name in _VARIANT_LABELS}
     if isinstance(values["option_values"], str):
         values["option_values"] = json.loads(values["option_values"])
     values["updated_at"] = _utc(values["updated_at"])
     return VariantOut.model_construct(**values)
 
 
-def product_from_rows(rows: list[dict[str, Any]]) -> ProductOut | None:
-    """Build the response model from a product's rows joined with its variants."""
+def product_from_rows(rows: Sequence[Any]) -> ProductOut | None:
+    """Build the response model from a product's rows joined with its variants.
+
+    Rows are read by column name: sqlite3.Row, asyncpg Record or SQLAlchemy RowMapping.
+    """
     if not rows:
         return None
-    product = product_from_row({k: v for k, v in rows[0].items() if k in PRODUCTS.columns})
-    product.variants = [
+    first = rows[0]
+    values = {name: first[name] for name in _PRODUCT_COLUMNS}
+    values["variants"] = [
         _variant_from_row(row) for row in rows if row[f"{_VARIANT_PREFIX}id"] is not None
     ]
-    return product
+    return product_from_row(values)
 
 
-def product_from_row(row: dict[str, Any]) -> ProductOut:
+def product_from_row(row: Mapping[str, Any]) -> ProductOut:
     """Build the response model from a raw row; the row comes from our own table."""
     values = dict(row)
+    # Every field given: model_construct inspects a default_factory's signature on each call.
+    values.setdefault("variants", [])
     for name in JSON_COLUMNS:
         if isinstance(values[name], str):
             values[name] = json.loads(values[name])
@@ -75,13 +94,32 @@ def product_from_row(row: dict[str, Any]) -> ProductOut:
     return ProductOut.model_construct(**values)
 
 
-class ProductReader:
-    """Read single products: on SQLite through one synchronous connection on the event loop
-    (an indexed lookup takes microseconds, far less than a hop to a worker thread), elsewhere
-    through the async engine without an ORM session."""
+def _sqlite_file(database: str | None) -> str | None:
+    """Return the path of a SQLite file database, or None for an in-memory one."""
+    if not database or database == ":memory:":
+        return None
+    return database if database.startswith("file:") else str(Path(database).expanduser())
 
-    def __init__(self, engine: AsyncEngine, sqlite_path: str | None) -> None:
+
+class ProductReader:
+    """Read single products without an ORM session or a transaction.
+
+    SQLite: one synchronous connection on the event loop (an indexed lookup takes
+    microseconds, far less than a hop to a worker thread). PostgreSQL: an asyncpg pool of its
+    own with the statement prepared once per connection. Elsewhere: the engine, through Core.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        sqlite_path: str | None = None,
+        pool: Any = None,
+        acquire_timeout: float = 3.0,
+    ) -> None:
         self.engine = engine
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
         self.connection: sqlite3.Connection | None = None
         if sqlite_path is not None:
             self.connection = sqlite3.connect(
@@ -92,20 +130,25 @@ class ProductReader:
             self.connection.execute("PRAGMA busy_timeout=1000")
 
     @classmethod
-    def for_engine(cls, engine: AsyncEngine) -> ProductReader:
-        """Create the reader that suits the engine's database."""
+    async def open(
+        cls, engine: AsyncEngine, *, pool_size: int, acquire_timeout: float
+    ) -> ProductReader:
+        """Create the reader that suits the engine's database (pool_size: PostgreSQL only)."""
         url = make_url(engine.url)
-        database = url.database
-        if url.get_backend_name() == "sqlite" and database and database != ":memory:":
-            if not database.startswith("file:"):
-                database = str(Path(database).expanduser())
-            return cls(engine, database)
-        return cls(engine, None)
+        sqlite_path = _sqlite_file(url.database) if url.get_backend_name() == "sqlite" else None
+        if sqlite_path is not None:
+            return cls(engine, sqlite_path=sqlite_path)
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+            pool = await open_pool(engine, pool_size)
+            return cls(engine, pool=pool, acquire_timeout=acquire_timeout)
+        return cls(engine)
 
-    def close(self) -> None:
-        """Close the synchronous connection."""
+    async def close(self) -> None:
+        """Close the synchronous connection or the pool."""
         if self.connection is not None:
             self.connection.close()
+        if self.pool is not None:
+            await self.pool.close()
 
     async def get(self, product_id: int) -> ProductOut | None:
         """Return the product with this id."""
@@ -118,12 +161,14 @@ class ProductReader:
     async def _one(self, column: str, value: Any) -> ProductOut | None:
         if self.connection is not None:
             rows = self.connection.execute(_SQLITE_LOOKUPS[column], (value,)).fetchall()
-            return product_from_rows([dict(row) for row in rows])
+            return product_from_rows(rows)
+        if self.pool is not None:
+            return product_from_rows(await self._postgres_rows(column, value))
         variants = VARIANTS.alias("v")
         stmt = (
             select(
-                *PRODUCTS.columns,
-                *(c.label(f"{_VARIANT_PREFIX}{c.name}") for c in variants.columns),
+                *(PRODUCTS.c[name] for name in _PRODUCT_COLUMNS),
+                *(variants.c[name].label(label) for label, name in _VARIANT_LABELS),
             )
             .select_from(PRODUCTS.outerjoin(variants, variants.c.product_id == PRODUCTS.c.id))
             .where(PRODUCTS.c[column] == value)
@@ -131,4 +176,31 @@ class ProductReader:
         )
         async with self.engine.connect() as connection:
             mappings = (await connection.execute(stmt)).mappings().all()
-        return product_from_rows([dict(m) for m in mappings])
+        return product_from_rows(mappings)
+
+    async def _postgres_rows(self, column: str, value: Any) -> list[Any]:
+        sql = _POSTGRES_LOOKUPS[column]
+        for attempt in (1, 2):
+            try:
+                connection = await self.pool.acquire(timeout=self.acquire_timeout)
+            except TimeoutError:
+                raise DatabaseBusyError(
+                    "Every connection for reads by id or slug stayed busy for the whole pool "
+                    "wait. Retry after the Retry-After delay."
+                ) from None
+            try:
+                records: list[Any] = await connection.fetch(sql, value)
+                return records
+            except CONNECTION_LOST:
+                # A restart or failover drops every pooled connection: replace them all, and
+                # read again (a read is safe to repeat) on a fresh one.
+                # A connection closed mid-statement is already back in the pool, detached.
+                with contextlib.suppress(InterfaceError):
+                    connection.terminate()
+                await self.pool.expire_connections()
+                if attempt == 2:
+                    raise
+                logger.warning("pooled connections for point reads were lost; reading again")
+            finally:
+                await self.pool.release(connection)
+        raise AssertionError("unreachable")

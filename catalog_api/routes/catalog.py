@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from catalog_api.deps import HealthServiceDep, ProductServiceDep, ReadAccess
+from catalog_api.deps import HealthServiceDep, ReadAccess, ReadProductServiceDep
 from catalog_api.routes.params import FiltersDep, StatusFilter
 from catalog_api.routes.products import INVALID
 from catalog_api.schemas import CategoryList, CurrencyList, Health
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api")
     dependencies=[ReadAccess],
 )
 async def list_categories(
-    service: ProductServiceDep,
+    service: ReadProductServiceDep,
     status: Annotated[
         StatusFilter | None,
         Query(description="Count only products with this status; any (or omitted): all."),
@@ -40,7 +40,7 @@ async def list_categories(
     dependencies=[ReadAccess],
 )
 async def list_currencies(
-    service: ProductServiceDep,
+    service: ReadProductServiceDep,
     filters: FiltersDep,
     counts: Annotated[
         bool,

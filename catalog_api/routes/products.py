@@ -15,6 +15,7 @@ from catalog_api.deps import (
     ProductQueriesDep,
     ProductServiceDep,
     ReadAccess,
+    ReadProductServiceDep,
     SettingsDep,
     WriteAccess,
     WriteLimit,
@@ -131,7 +132,7 @@ ProductId = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric product id
     + DYNAMIC_FILTERS_DOC,
 )
 async def list_products(
-    service: ProductServiceDep,
+    service: ReadProductServiceDep,
     filters: FiltersDep,
     limit: LimitDep,
     cursor: CursorParam = None,
@@ -154,7 +155,7 @@ async def list_products(
     "was read." + DYNAMIC_FILTERS_DOC,
 )
 async def search_products(
-    service: ProductServiceDep,
+    service: ReadProductServiceDep,
     filters: FiltersDep,
     limit: LimitDep,
     q: Annotated[
@@ -189,7 +190,7 @@ async def search_products(
 
 @router.get("/slugs", response_model=SlugList, responses=INVALID)
 async def list_slugs(
-    service: ProductServiceDep,
+    service: ReadProductServiceDep,
     prefix: Annotated[
         str, Query(max_length=200, description="Start of the slug; empty lists from A.")
     ] = "",
