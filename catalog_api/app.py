@@ -17,6 +17,7 @@ from catalog_api.access import routes as access_routes
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
+from catalog_api.history import routes as history_routes
 from catalog_api.housekeeping import purge_expired_keys_forever
 from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(describe.router)
     app.include_router(access_routes.router)
+    app.include_router(history_routes.router)
     no_write_redirects(app.router)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog_api.access.cli import add_key_arguments, run_key_command
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
+from catalog_api.history.context import acting_as
 from catalog_api.import_command import add_import_arguments, run_import
 from catalog_api.importer import Importer, ImportReport, parse_jsonl
 from catalog_api.migrate import SchemaOutOfDateError, current_revision, prepare_schema, upgrade
@@ -131,6 +132,11 @@ def _main(argv: Sequence[str] | None) -> int:
     # aiosqlite logs two DEBUG lines for every call it makes: noise that hides ours.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     _preflight(args, settings)
+    with acting_as(f"cli:{args.command}"):
+        return _run(args, settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         _serve(settings, args.host, args.port)
     elif args.command == "migrate":

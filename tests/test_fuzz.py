@@ -132,7 +132,10 @@ def empty_database(url: str) -> None:
                     await connection.execute(text("DELETE FROM products"))
                 else:
                     await connection.execute(
-                        text("TRUNCATE products, idempotency_keys RESTART IDENTITY CASCADE")
+                        text(
+                            "TRUNCATE products, idempotency_keys, product_changes "
+                            "RESTART IDENTITY CASCADE"
+                        )
                     )
         finally:
             await engine.dispose()

@@ -1,0 +1,68 @@
+"""History routes: a product's changes, the feed of every change, and undo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from catalog_api.deps import ReadAccess, SessionDep
+from catalog_api.history.models import ACTOR_MAX
+from catalog_api.history.schemas import ChangePage
+from catalog_api.history.service import HistoryService
+from catalog_api.routes.products import INVALID, NOT_FOUND, ProductId
+
+router = APIRouter(tags=["history"], dependencies=[ReadAccess])
+
+HistoryLimit = Annotated[int, Query(ge=1, le=200, description="Changes per page, 1-200.")]
+
+
+async def get_history_service(session: SessionDep) -> HistoryService:
+    """Return the history service bound to the request's session."""
+    return HistoryService(session)
+
+
+HistoryServiceDep = Annotated[HistoryService, Depends(get_history_service)]
+
+
+@router.get(
+    "/api/products/{product_id:int}/history", response_model=ChangePage, responses=NOT_FOUND
+)
+async def product_history(
+    service: HistoryServiceDep,
+    product_id: ProductId,
+    limit: HistoryLimit = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the previous page.")
+    ] = None,
+) -> ChangePage:
+    """List a product's changes, newest first: who, when, and each field's old and new value.
+
+    A deleted product's history stays readable.
+    """
+    return await service.product_history(product_id, limit=limit, cursor=cursor)
+
+
+@router.get("/api/changes", response_model=ChangePage, responses=INVALID)
+async def list_changes(
+    service: HistoryServiceDep,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Where to start: next_cursor of the previous page (every change after "
+            "it, each exactly once, even while writes go on), or an ISO 8601 time with its "
+            "offset (changes recorded from then on). Omitted: from the oldest change kept.",
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=ACTOR_MAX, description="Only changes made by this key."),
+    ] = None,
+    limit: HistoryLimit = 100,
+) -> ChangePage:
+    """Follow every change of the catalog, oldest first, a page at a time.
+
+    Keep next_cursor and pass it as `since` next time: it is set on the last page too.
+    """
+    return await service.feed(since=since, actor=actor, limit=limit)
