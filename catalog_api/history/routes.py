@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from catalog_api.deps import ReadAccess, SessionDep
+from catalog_api.deps import ReadAccess, SessionDep, WriteAccess, WriteLimit
 from catalog_api.history.models import ACTOR_MAX
-from catalog_api.history.schemas import ChangePage
+from catalog_api.history.revert import RevertService
+from catalog_api.history.schemas import ChangePage, RevertResult
 from catalog_api.history.service import HistoryService
-from catalog_api.routes.products import INVALID, NOT_FOUND, ProductId
+from catalog_api.routes.products import INVALID, NOT_FOUND, WRITE, ProductId, problem
 
 router = APIRouter(tags=["history"], dependencies=[ReadAccess])
 
@@ -23,6 +24,14 @@ async def get_history_service(session: SessionDep) -> HistoryService:
 
 
 HistoryServiceDep = Annotated[HistoryService, Depends(get_history_service)]
+
+
+async def get_revert_service(session: SessionDep) -> RevertService:
+    """Return the revert service bound to the request's session."""
+    return RevertService(session)
+
+
+RevertServiceDep = Annotated[RevertService, Depends(get_revert_service)]
 
 
 @router.get(
@@ -66,3 +75,32 @@ async def list_changes(
     Keep next_cursor and pass it as `since` next time: it is set on the last page too.
     """
     return await service.feed(since=since, actor=actor, limit=limit)
+
+
+@router.post(
+    "/api/changes/{change_id}/revert",
+    response_model=RevertResult,
+    dependencies=[WriteAccess, WriteLimit],
+    responses={
+        **WRITE,
+        404: problem("Unknown (or purged) change"),
+        409: problem(
+            "A later change touched the same fields (`conflicts` lists them; force=true "
+            "reverts anyway), or the product's slug or a SKU is taken, or it is already gone"
+        ),
+    },
+)
+async def revert_change(
+    service: RevertServiceDep,
+    change_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="The change to undo.")],
+    force: Annotated[
+        bool, Query(description="Revert even when later changes touched the same fields.")
+    ] = False,
+) -> RevertResult:
+    """Undo a change, recorded as a new change (action revert).
+
+    An update, stock change or saved copy: the fields it touched get their old values back.
+    A create: the product is deleted. A delete: the product comes back with its id, fields
+    and variants. Refused with 409 when a later change touched the same fields, unless force.
+    """
+    return await service.revert(change_id, force=force)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from catalog_api.history.models import ChangeAction
+from catalog_api.schemas import ProductOut
 
 
 class ChangeOut(BaseModel):
@@ -44,3 +45,12 @@ class ChangePage(BaseModel):
         "the feed it is set even on the last page: a sync job keeps it and asks again later."
     )
     has_more: bool = Field(description="Whether more changes follow right now.")
+
+
+class RevertResult(BaseModel):
+    """What a revert did: the change it recorded, and the product as it is now."""
+
+    change: ChangeOut = Field(description="The new change (action revert) that undid it.")
+    product: ProductOut | None = Field(
+        description="The product after the revert; null when the revert deleted it."
+    )
