@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog_api.history.models import ChangeAction, ProductChange
+from catalog_api.history.models import ProductChange
 
 Position = tuple[int, int]
 
@@ -101,12 +101,6 @@ class ChangeRepository:
             .order_by(ProductChange.id)
         )
         return list(await self.session.scalars(stmt))
-
-    def created_by(self, actor: str) -> Select[int]:
-        """Return a select of the ids of products that actor created."""
-        return select(ProductChange.product_id).where(
-            ProductChange.actor == actor, ProductChange.action == ChangeAction.CREATE.value
-        )
 
     async def purge(self, before: datetime) -> int:
         """Delete changes recorded before a time; return how many went."""

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from catalog_api.config import MAX_PAGE_SIZE_LIMIT
 from catalog_api.currencies import MINOR_UNITS
 from catalog_api.deps import SettingsDep
+from catalog_api.history.models import ACTOR_MAX
 from catalog_api.models import ProductStatus
 from catalog_api.repositories import ProductFilters
 from catalog_api.schemas import (
@@ -36,7 +37,8 @@ DYNAMIC_FILTERS_DOC = (
     "ignoring case (`option.size=10&option.colour=blue`); `in_stock` then asks the same "
     "variant's stock, and an option no product has matches nothing. `attr.<key>=<value>` "
     f"(repeatable, at most {MAX_ATTRIBUTE_FILTERS}) keeps products whose attribute `key` is "
-    "exactly `value`."
+    "exactly `value`. `actor=<key name>` keeps products that key created (from their change "
+    "history); with `status=draft` it lists an agent's products waiting for review."
 )
 
 
@@ -55,6 +57,17 @@ def _brand(request: Request) -> str | None:
     if not brand or len(brand) > BRAND_MAX:
         raise _invalid("brand", f"must be 1 to {BRAND_MAX} characters")
     return brand
+
+
+def _actor(request: Request) -> str | None:
+    """Return the actor filter (a key name, or cli:<command>), None when absent."""
+    # Read like brand, for the same reason.
+    raw = request.query_params.get("actor")
+    if raw is None:
+        return None
+    if not raw or len(raw) > ACTOR_MAX:
+        raise _invalid("actor", f"must be 1 to {ACTOR_MAX} characters")
+    return raw
 
 
 def _pairs(
@@ -159,6 +172,7 @@ async def product_filters(
     )
     return ProductFilters(
         brand=_brand(request),
+        created_by=_actor(request),
         options=tuple(sorted({(n.casefold(), v.casefold()) for n, v in options})),
         attributes=tuple(sorted(set(attributes))),
         category=clean_line(category).casefold() if category is not None else None,
