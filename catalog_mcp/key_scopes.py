@@ -18,6 +18,7 @@ TOOL_SCOPES = {
     "update_product": "write",
     "delete_product": "write",
     "describe_product": "describe",
+    "undo_change": "write",
 }
 
 

@@ -31,6 +31,8 @@ EXPECTED_ANNOTATIONS = {
     "update_product": (False, True, True),
     "delete_product": (False, True, True),
     "describe_product": (False, True, False),
+    "product_history": (True, False, True),
+    "undo_change": (False, True, False),
 }
 
 
