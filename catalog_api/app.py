@@ -18,6 +18,7 @@ from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
 from catalog_api.history import routes as history_routes
+from catalog_api.history.retention import purge_history_forever
 from catalog_api.housekeeping import purge_expired_keys_forever
 from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
@@ -76,11 +77,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge = asyncio.create_task(
             purge_expired_keys_forever(app.state.session_factory, settings.idempotency_ttl_seconds)
         )
+        tasks = [purge, statistics]
+        if settings.history_retention_days is not None:
+            tasks.append(
+                asyncio.create_task(
+                    purge_history_forever(
+                        app.state.session_factory, settings.history_retention_days
+                    )
+                )
+            )
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
-            for task in (purge, statistics):
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
