@@ -18,6 +18,7 @@ from catalog_api.history.models import ProductChange
 from catalog_api.importer import Importer, parse_jsonl
 from catalog_api.models import Product
 from tests.conftest import app_with, asgi_client, create, product_body
+from tests.test_history_feed import settled
 
 
 async def history(client: httpx.AsyncClient, product_id: int, **params: Any) -> dict[str, Any]:
@@ -184,7 +185,7 @@ async def test_imports_are_recorded_under_the_cli_command(
     with acting_as("cli:import"):
         report = await Importer(app.state.session_factory).run(parse_jsonl(io.StringIO(lines)))
     assert report.imported == 2, report.rejected
-    feed = (await client.get("/api/changes")).json()["items"]
+    feed = (await settled(client, 2))["items"]
     assert [(item["action"], item["actor"]) for item in feed] == [("import", "cli:import")] * 2
     mug = next(item for item in feed if item["changes"]["title"][1] == "Mug")
     assert mug["changes"]["variants.mug"][1]["price_minor"] == 900

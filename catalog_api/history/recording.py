@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, text
+from sqlalchemy import Table, event, insert, literal_column
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, attributes
 
 from catalog_api.history.context import ACTION_INFO, REVERTS_INFO, actor_of
@@ -40,6 +40,7 @@ VARIANT_FIELDS = (
 )
 VARIANT_PREFIX = "variants."
 CHANGES = cast(Table, ProductChange.__table__)
+_PG_XID = "pg_current_xact_id()::text::bigint"
 
 Changes = dict[str, list[Any]]
 
@@ -182,11 +183,13 @@ def _before_commit(session: Session) -> None:
     if not rows:
         return
     connection = session.connection()
-    xid = 0
+    statement = insert(CHANGES)
     if connection.dialect.name == "postgresql":
         # The feed orders by it: see catalog_api/history/repository.py.
-        xid = int(connection.scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
-    connection.execute(insert(CHANGES), [{**row, "xid": xid} for row in rows])
+        statement = statement.values(xid=literal_column(_PG_XID))
+    else:
+        rows = [{**row, "xid": 0} for row in rows]
+    connection.execute(statement, rows)
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:

@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.db import begin_write
@@ -154,7 +155,16 @@ class RevertService:
                 variants.append(_new_variant(sku, values[0], now))
         product.variants = sorted(variants, key=lambda v: v.position)
         derive_totals(product)
-        await self.products.add(product)
+        try:
+            await self.products.add(product)
+        except IntegrityError as error:
+            # Only the id can clash here (slug and SKU clashes raise their own 409s): a
+            # concurrent revert of the same delete got there first.
+            await self.session.rollback()
+            raise RevertConflictError(
+                f"Product {change.product_id} was restored meanwhile.",
+                product_id=change.product_id,
+            ) from error
         await self.variants.index_options(product)
         return product
 
