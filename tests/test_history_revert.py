@@ -137,3 +137,39 @@ async def test_unknown_change_is_404(client: httpx.AsyncClient) -> None:
     response = await revert(client, 4242)
     assert response.status_code == 404
     assert response.json()["type"].endswith("/change-not-found")
+
+
+async def test_revert_a_change_of_the_variant_set(client: httpx.AsyncClient) -> None:
+    product = await posted(client, tee())
+    pid = product["id"]
+    new_variants = [
+        {"sku": "TEE-S-NAVY", "option_values": {"size": "S", "colour": "Navy"},
+         "price_minor": 2500, "stock_quantity": 12},
+        {"sku": "TEE-M-WHITE", "option_values": {"size": "M", "colour": "white"},
+         "price_minor": 2400, "stock_quantity": 4},
+        {"sku": "TEE-S-WHITE", "option_values": {"size": "S", "colour": "white"},
+         "price_minor": 2600, "stock_quantity": 1},
+    ]  # fmt: skip
+    patched = await client.patch(f"/api/products/{pid}", json={"variants": new_variants})
+    assert patched.status_code == 200, patched.text
+    change = await newest_change(client, pid)
+    assert change["changes"]["variants.TEE-M-NAVY"][1] is None
+    assert change["changes"]["variants.TEE-S-WHITE"][0] is None
+    assert change["changes"]["variants.TEE-M-WHITE.price_minor"] == [2700, 2400]
+
+    response = await revert(client, change["id"])
+    assert response.status_code == 200, response.text
+    restored = response.json()["product"]
+    assert [(v["sku"], v["price_minor"], v["stock_quantity"]) for v in restored["variants"]] == [
+        (v["sku"], v["price_minor"], v["stock_quantity"]) for v in product["variants"]
+    ]
+    assert restored["price_minor"] == product["price_minor"]
+    white = next(v for v in restored["variants"] if v["sku"] == "TEE-M-WHITE")
+    assert change["changes"]["variants.TEE-M-WHITE.compare_at_price_minor"] == [3200, None]
+    assert white["compare_at_price_minor"] == 3200
+    assert (await client.get("/api/variants/TEE-S-WHITE")).status_code == 404
+    assert (await client.get("/api/variants/TEE-M-NAVY")).status_code == 200
+    by_option = await client.get(
+        "/api/products", params={"option.colour": "white", "option.size": "s"}
+    )
+    assert by_option.json()["items"] == []

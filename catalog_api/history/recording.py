@@ -122,7 +122,17 @@ def _diff(obj: Any, fields: tuple[str, ...], prefix: str = "") -> Changes:
     return changes
 
 
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
+def _deleted(context: UOWTransaction) -> list[Any]:
+    """Return what the flush deleted, orphans (variants dropped from a product) included."""
+    # session.deleted lists only explicit deletes; the flush finds orphans itself.
+    return [
+        state.obj()
+        for state, (is_delete, list_only) in context.states.items()
+        if is_delete and not list_only and state.obj() is not None
+    ]
+
+
+def _after_flush(session: Session, context: UOWTransaction) -> None:
     for obj in session.new:
         if isinstance(obj, Product):
             created = {k: [None, v] for k, v in product_snapshot(obj).items()}
@@ -130,7 +140,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         elif isinstance(obj, ProductVariant):
             key = VARIANT_PREFIX + obj.sku
             record(session, obj.product_id, {key: [None, variant_snapshot(obj)]}, None)
-    for obj in session.deleted:
+    for obj in _deleted(context):
         if isinstance(obj, Product):
             gone: Changes = {k: [v, None] for k, v in product_snapshot(obj).items()}
             for variant in obj.__dict__.get("variants", []):

@@ -46,8 +46,15 @@ def _is_deletion(change: ProductChange) -> bool:
 
 
 def _whole_variant(key: str, values: list[Any]) -> bool:
+    """Tell a variant added or removed from one variant field set to or from null."""
     old, new = values
-    return key.startswith(VARIANT_PREFIX) and (old is None) != (new is None)
+    present = new if old is None else old
+    return (
+        key.startswith(VARIANT_PREFIX)
+        and (old is None) != (new is None)
+        and isinstance(present, dict)
+        and "position" in present
+    )
 
 
 def _variant_field(key: str) -> tuple[str, str]:
