@@ -9,8 +9,13 @@ from datetime import UTC, datetime
 
 from catalog_api.errors import InvalidInputError
 from catalog_api.history.repository import Position
+from catalog_api.pagination import INVALID_CURSOR
 
 _POSITION = re.compile(r"h1\.(\d{1,19})\.(\d{1,10})")
+INVALID_SINCE = (
+    "since is neither a next_cursor of this feed nor an ISO 8601 time with its offset "
+    "(e.g. 2026-12-06T17:00:00Z)."
+)
 
 
 def encode_position(xid: int, change_id: int) -> str:
@@ -18,7 +23,7 @@ def encode_position(xid: int, change_id: int) -> str:
     return base64.urlsafe_b64encode(f"h1.{xid}.{change_id}".encode()).decode().rstrip("=")
 
 
-def decode_position(cursor: str, field: str) -> Position:
+def decode_position(cursor: str, field: str = "cursor") -> Position:
     """Decode a position made by encode_position; anything else is a 422 naming field."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
@@ -26,9 +31,8 @@ def decode_position(cursor: str, field: str) -> Position:
         raw = ""
     match = _POSITION.fullmatch(raw)
     if match is None or int(match[1]) >= 2**63 or int(match[2]) >= 2**31:
-        raise InvalidInputError(
-            "Not a cursor of the change history; start again without one.", field=field
-        )
+        message = INVALID_CURSOR if field == "cursor" else INVALID_SINCE
+        raise InvalidInputError(message, field=field)
     return int(match[1]), int(match[2])
 
 
@@ -39,7 +43,8 @@ def read_since(since: str) -> Position | datetime:
     except ValueError:
         return decode_position(since, "since")
     if moment.tzinfo is None:
-        raise InvalidInputError(
-            "A time in `since` needs its UTC offset, e.g. 2026-12-06T17:00:00Z.", field="since"
-        )
-    return moment.astimezone(UTC)
+        raise InvalidInputError(INVALID_SINCE, field="since")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is past the last UTC instant
+        raise InvalidInputError(INVALID_SINCE, field="since") from None

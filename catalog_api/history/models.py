@@ -13,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from catalog_api.models import Base, UTCDateTime, utcnow
 
 ACTOR_MAX = 80
+# Key names, cli:<command>, CATALOG_API_KEY and anonymous.
+ACTOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 

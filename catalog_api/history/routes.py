@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from catalog_api.deps import ReadAccess, SessionDep, WriteAccess, WriteLimit
-from catalog_api.history.models import ACTOR_MAX
+from catalog_api.history.models import ACTOR_MAX, ACTOR_PATTERN
 from catalog_api.history.revert import RevertService
 from catalog_api.history.schemas import ChangePage, RevertResult
 from catalog_api.history.service import HistoryService
+from catalog_api.routes.params import LimitDep
 from catalog_api.routes.products import INVALID, NOT_FOUND, WRITE, ProductId, problem
 
 router = APIRouter(tags=["history"], dependencies=[ReadAccess])
-
-HistoryLimit = Annotated[int, Query(ge=1, le=200, description="Changes per page, 1-200.")]
 
 
 async def get_history_service(session: SessionDep) -> HistoryService:
@@ -40,7 +39,7 @@ RevertServiceDep = Annotated[RevertService, Depends(get_revert_service)]
 async def product_history(
     service: HistoryServiceDep,
     product_id: ProductId,
-    limit: HistoryLimit = 20,
+    limit: LimitDep,
     cursor: Annotated[
         str | None, Query(max_length=200, description="next_cursor of the previous page.")
     ] = None,
@@ -55,6 +54,7 @@ async def product_history(
 @router.get("/api/changes", response_model=ChangePage, responses=INVALID)
 async def list_changes(
     service: HistoryServiceDep,
+    limit: LimitDep,
     since: Annotated[
         str | None,
         Query(
@@ -66,9 +66,13 @@ async def list_changes(
     ] = None,
     actor: Annotated[
         str | None,
-        Query(min_length=1, max_length=ACTOR_MAX, description="Only changes made by this key."),
+        Query(
+            min_length=1,
+            max_length=ACTOR_MAX,
+            pattern=ACTOR_PATTERN,
+            description="Only changes made by this key (its name), or by cli:<command>.",
+        ),
     ] = None,
-    limit: HistoryLimit = 100,
 ) -> ChangePage:
     """Follow every change of the catalog, oldest first, a page at a time.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from catalog_api.config import MAX_PAGE_SIZE_LIMIT
 from catalog_api.currencies import MINOR_UNITS
 from catalog_api.deps import SettingsDep
-from catalog_api.history.models import ACTOR_MAX
+from catalog_api.history.models import ACTOR_MAX, ACTOR_PATTERN
 from catalog_api.models import ProductStatus
 from catalog_api.repositories import ProductFilters
 from catalog_api.schemas import (
@@ -65,8 +66,10 @@ def _actor(request: Request) -> str | None:
     raw = request.query_params.get("actor")
     if raw is None:
         return None
-    if not raw or len(raw) > ACTOR_MAX:
-        raise _invalid("actor", f"must be 1 to {ACTOR_MAX} characters")
+    if len(raw) > ACTOR_MAX or not re.match(ACTOR_PATTERN, raw):
+        raise _invalid(
+            "actor", f"must be a key name (or cli:<command>), 1 to {ACTOR_MAX} characters"
+        )
     return raw
 
 
