@@ -82,8 +82,9 @@ def record(session: Session, product_id: int, changes: Changes, action: str | No
     if not changes:
         return
     entry = _pending(session).setdefault(product_id, {"action": None, "changes": {}})
-    if action in (ChangeAction.CREATE, ChangeAction.DELETE) or entry["action"] is None:
-        entry["action"] = action if action is not None else entry["action"]
+    # A create or delete names the whole change; a variant's change does not override it.
+    if action is not None and (entry["action"] is None or action != ChangeAction.UPDATE):
+        entry["action"] = action
     merged: Changes = entry["changes"]
     for key, (old, new) in changes.items():
         if key in merged:
