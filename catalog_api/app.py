@@ -18,6 +18,8 @@ from catalog_api.collector import freeze_long_lived
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_replica_engine, create_session_factory
 from catalog_api.errors import install_error_handlers
+from catalog_api.history import routes as history_routes
+from catalog_api.history.retention import purge_history_forever
 from catalog_api.housekeeping import purge_expired_keys_forever
 from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
@@ -88,6 +90,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge = asyncio.create_task(
             purge_expired_keys_forever(app.state.session_factory, settings.idempotency_ttl_seconds)
         )
+        tasks = [purge, statistics]
+        if settings.history_retention_days is not None:
+            tasks.append(
+                asyncio.create_task(
+                    purge_history_forever(
+                        app.state.session_factory, settings.history_retention_days
+                    )
+                )
+            )
         freeze_long_lived()
         logger.info("catalog API ready on %s", engine.url.render_as_string(hide_password=True))
         if replica is not None:
@@ -95,7 +106,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            for task in (purge, statistics):
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -147,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(describe.router)
     app.include_router(access_routes.router)
+    app.include_router(history_routes.router)
     no_write_redirects(app.router)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)

@@ -1,4 +1,4 @@
-"""Command line: catalog-api serve | migrate | seed --demo | import FILE | keys ..."""
+"""Command line: catalog-api serve | migrate | seed --demo | import FILE | keys ... | history ..."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog_api.access.cli import add_key_arguments, run_key_command
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
+from catalog_api.history.cli import add_history_arguments, run_history_command
+from catalog_api.history.context import acting_as
 from catalog_api.import_command import add_import_arguments, run_import
 from catalog_api.importer import Importer, ImportReport, parse_jsonl
 from catalog_api.migrate import SchemaOutOfDateError, current_revision, prepare_schema, upgrade
@@ -56,6 +58,11 @@ async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Asyn
 async def _keys(settings: Settings, args: argparse.Namespace) -> int:
     async with _sessions(settings) as sessions:
         return await run_key_command(args, sessions)
+
+
+async def _history(settings: Settings, args: argparse.Namespace) -> int:
+    async with _sessions(settings) as sessions:
+        return await run_history_command(args, sessions, settings.history_retention_days)
 
 
 async def _migrate(settings: Settings) -> None:
@@ -104,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true", required=True, help="the demo catalog")
     add_import_arguments(commands.add_parser("import", help="import products from .jsonl or .csv"))
     add_key_arguments(commands.add_parser("keys", help="create, list and revoke API keys"))
+    add_history_arguments(commands.add_parser("history", help="purge old recorded changes"))
     return parser
 
 
@@ -131,6 +139,11 @@ def _main(argv: Sequence[str] | None) -> int:
     # aiosqlite logs two DEBUG lines for every call it makes: noise that hides ours.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     _preflight(args, settings)
+    with acting_as(f"cli:{args.command}"):
+        return _run(args, settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         _serve(settings, args.host, args.port)
     elif args.command == "migrate":
@@ -144,6 +157,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_import(settings, args)
     elif args.command == "keys":
         return asyncio.run(_keys(settings, args))
+    elif args.command == "history":
+        return asyncio.run(_history(settings, args))
     return 0
 
 

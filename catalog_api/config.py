@@ -159,6 +159,18 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: float = Field(
         default=86_400, gt=0, description="How long an Idempotency-Key is remembered (s)."
     )
+    agent_writes_as_draft: bool = Field(
+        default=False,
+        description="Products created with a named API key that is not admin start as drafts, "
+        "for review (GET /api/products?status=draft&actor=NAME); CATALOG_API_KEY and the CLI "
+        "are not affected.",
+    )
+    history_retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="Forget recorded changes older than this many days (checked hourly while "
+        "the API runs; `catalog-api history purge` does it at once); default: keep all.",
+    )
     shutdown_grace_seconds: float = Field(
         default=10, ge=0, description="On SIGTERM, how long in-flight requests may finish (s)."
     )

@@ -24,6 +24,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog_api.config import Settings
 from catalog_api.errors import DatabaseBusyError, OverloadedError
+from catalog_api.history.recording import install as record_history
 
 WRITE_OPTION = "catalog_write"
 WRITE_TURN = "catalog_write_turn"
@@ -288,7 +289,8 @@ def _end_write_turn(session: Session, transaction: SessionTransaction) -> None:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Create the session factory used for every unit of work."""
+    """Create the session factory used for every unit of work (its changes go in history)."""
+    record_history(_Session)
     return async_sessionmaker(
         engine,
         class_=_AsyncSession,

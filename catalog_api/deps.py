@@ -14,6 +14,7 @@ from catalog_api.access.scopes import Scope
 from catalog_api.access.service import Caller, identify
 from catalog_api.config import Settings
 from catalog_api.errors import AuthenticationError, ForbiddenError, RateLimitedError
+from catalog_api.history.context import serve_request
 from catalog_api.llm.chain import CopyChain
 from catalog_api.ratelimit import Limiter
 from catalog_api.services import ProductService
@@ -35,6 +36,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Yield a session for one request; services commit, this only closes."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with factory() as session:
+        serve_request(session.sync_session, request)
         yield session
 
 

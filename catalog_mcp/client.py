@@ -164,6 +164,16 @@ class CatalogClient:
             "POST", "/api/describe", json=body, deadline=self.describe_timeout
         )
 
+    async def product_history(self, product_id: int, params: JSON) -> JSON:
+        """List a product's recorded changes, newest first."""
+        return await self._request("GET", f"/api/products/{product_id}/history", params=params)
+
+    async def revert_change(self, change_id: int, *, force: bool) -> JSON:
+        """Undo one recorded change (never resent: a lost answer is checked in the history)."""
+        return await self._request(
+            "POST", f"/api/changes/{change_id}/revert", params={"force": force}
+        )
+
     async def _request(
         self,
         method: str,

@@ -19,6 +19,7 @@ TOOL_SCOPES = {
     "delete_product": "write",
     "set_variant_stock": "write",
     "describe_product": "describe",
+    "undo_change": "write",
 }
 
 

@@ -20,6 +20,7 @@ from catalog_mcp.completions import PRODUCT_TEMPLATE, serve_completions
 from catalog_mcp.config import McpSettings
 from catalog_mcp.connection import open_catalog
 from catalog_mcp.errors import tool_errors, word_argument_errors
+from catalog_mcp.history_tools import register_history_tools
 from catalog_mcp.key_scopes import offer_tools_for_key
 from catalog_mcp.models import Categories, Deleted, GeneratedCopy, Product
 from catalog_mcp.params import (
@@ -131,6 +132,7 @@ def build_server(settings: McpSettings, api_settings: ApiSettings | None = None)
     _register_write_tools(server, state)
     _register_copy_tool(server, state)
     register_variant_tools(server, state)
+    register_history_tools(server, state)
     _refuse_unknown_arguments(server)
     word_argument_errors(server)
     compact_tool_schemas(server)

@@ -128,7 +128,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         try:
             async with engine.begin() as connection:
                 await connection.execute(
-                    text("TRUNCATE products, idempotency_keys, api_keys RESTART IDENTITY CASCADE")
+                    text(
+                        "TRUNCATE products, idempotency_keys, api_keys, product_changes "
+                        "RESTART IDENTITY CASCADE"
+                    )
                 )
         finally:
             await engine.dispose()

@@ -19,7 +19,8 @@ from catalog_api.db import create_engine, create_session_factory
 from tests.conftest import app_with, asgi_client, product_body
 
 READ, WRITE, DESCRIBE = "read", "write", "describe"
-# Each endpoint, the scope it needs, and how to call it ({id}: the product trail-runner-shoes).
+# Each endpoint, the scope it needs, and how to call it ({id}: the product trail-runner-shoes,
+# {change}: its newest change).
 ENDPOINTS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("list", READ, "GET /api/products", {}),
     ("search", READ, "GET /api/products/search", {"params": {"q": "shoes"}}),
@@ -29,6 +30,8 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("categories", READ, "GET /api/categories", {}),
     ("currencies", READ, "GET /api/currencies", {}),
     ("variant", READ, "GET /api/variants/trail-runner-shoes", {}),
+    ("history", READ, "GET /api/products/{id}/history", {}),
+    ("changes", READ, "GET /api/changes", {}),
     ("create", WRITE, "POST /api/products", {"json": product_body(slug="another")}),
     (
         "variant stock",
@@ -46,6 +49,7 @@ ENDPOINTS: list[tuple[str, str, str, dict[str, Any]]] = [
         "POST /api/products/{id}/describe",
         {"params": {"save": 1}},
     ),
+    ("revert", WRITE, "POST /api/changes/{change}/revert", {"params": {"force": "true"}}),
     ("delete", WRITE, "DELETE /api/products/{id}", {}),
 ]
 # Who calls: the key's scopes (None: no key sent).
@@ -113,6 +117,12 @@ async def test_each_scope_allows_what_it_says_and_nothing_more(
                 if "{id}" in path:
                     current = (await client.get("/api/products", headers=admin)).json()
                     path = path.replace("{id}", str(current["items"][0]["id"]))
+                if "{change}" in path:
+                    current = (await client.get("/api/products", headers=admin)).json()
+                    changes = await client.get(
+                        f"/api/products/{current['items'][0]['id']}/history", headers=admin
+                    )
+                    path = path.replace("{change}", str(changes.json()["items"][0]["id"]))
                 headers = {} if scopes is None else {"X-API-Key": tokens[caller]}
                 response = await client.request(method, path, headers=headers, **options)
                 expected = _allowed(needed, scopes, reads_need_key=reads_need_key)

@@ -10,6 +10,7 @@ refusals through, as no schema can tell the requests from good ones:
 - 412: an If-Match naming another version of the product (RFC 9110);
 - a 422 whose every error is one of:
   - `cursor`: an opaque token, valid only when the API made it for the same query;
+  - `since` (the change feed): one of the feed's cursors or a time with its offset;
   - `min_price` above `max_price`: OpenAPI cannot relate two parameters;
   - `Idempotency-Key` sent again with another body, a 422 as the IETF draft says;
   - `slug` without a letter or digit, and `q` without a word: letters and digits of every
@@ -43,6 +44,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from catalog_api.app import create_app
 from catalog_api.config import Settings
+from catalog_api.history.cursors import INVALID_SINCE
 from catalog_api.pagination import INVALID_CURSOR
 from catalog_api.schema_text import NORMALISED
 
@@ -62,6 +64,7 @@ STATEFUL_SETTINGS = hypothesis.settings(
 )
 DELIBERATE_422 = {
     "cursor": INVALID_CURSOR,
+    "since": INVALID_SINCE,
     "min_price": "min_price must not exceed max_price",
     "slug": "Value error, must contain at least one letter or digit",
     "q": "The query has no searchable words; use letters or digits.",
@@ -132,7 +135,10 @@ def empty_database(url: str) -> None:
                     await connection.execute(text("DELETE FROM products"))
                 else:
                     await connection.execute(
-                        text("TRUNCATE products, idempotency_keys RESTART IDENTITY CASCADE")
+                        text(
+                            "TRUNCATE products, idempotency_keys, product_changes "
+                            "RESTART IDENTITY CASCADE"
+                        )
                     )
         finally:
             await engine.dispose()
@@ -169,7 +175,9 @@ def test_chains_of_linked_calls_keep_to_the_schema(fuzz_app: FastAPI, database_u
     """Create products, then read, change, describe and delete them, checking every answer."""
     followed: Counter[str] = Counter()
 
-    class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+    # The history operations are fuzzed one by one above and left out here: linked from every
+    # created product, they drew the 50 derandomised scenarios away from its GET and DELETE.
+    class Scenario(schema.exclude(tag="history").as_state_machine()):  # type: ignore[misc]
         created: set[int]
 
         def setup(self) -> None:

@@ -32,6 +32,8 @@ EXPECTED_ANNOTATIONS = {
     "delete_product": (False, True, True),
     "describe_product": (False, True, False),
     "set_variant_stock": (False, False, True),
+    "product_history": (True, False, True),
+    "undo_change": (False, True, False),
 }
 
 

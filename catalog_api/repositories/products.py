@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalog_api.errors import ConcurrentUpdateError, DuplicateSkuError, DuplicateSlugError
+from catalog_api.history.filters import created_by
 from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
 from catalog_api.search.documents import row_search_fields, written
 from catalog_api.variants.filters import (
@@ -58,6 +59,8 @@ class ProductFilters:
     options: tuple[tuple[str, str], ...] = ()
     # (key, value) pairs of the attributes map, exact, sorted.
     attributes: tuple[tuple[str, str], ...] = ()
+    # Only products this key (or cli:<command>) created, as recorded in their history.
+    created_by: str | None = None
 
     @property
     def by_variant(self) -> bool:
@@ -219,6 +222,8 @@ class ProductRepository:
         )
         if filters.tag is not None:
             conditions.append(self._has_tag(filters.tag))
+        if filters.created_by is not None:
+            conditions.append(Product.id.in_(created_by(filters.created_by)))
         return stmt.where(*conditions) if conditions else stmt
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from catalog_api.config import MAX_PAGE_SIZE_LIMIT
 from catalog_api.currencies import MINOR_UNITS
 from catalog_api.deps import SettingsDep
+from catalog_api.history.models import ACTOR_MAX, ACTOR_PATTERN
 from catalog_api.models import ProductStatus
 from catalog_api.repositories import ProductFilters
 from catalog_api.schemas import (
@@ -40,7 +42,9 @@ DYNAMIC_FILTERS_DOC = (
     "the same variant; with `option.*`, `sort=price` orders by the lowest price among the "
     "matching variants: `option.size=10&in_stock=true&max_price=12000&sort=price` lists the "
     "products with a size 10 in stock at 120.00 or less, cheapest such variant first. "
-    "`in_stock=true` alone sorts by the product's price (its cheapest variant, even sold out)."
+    "`in_stock=true` alone sorts by the product's price (its cheapest variant, even sold out). "
+    "`actor=<key name>` keeps products that key created (from their change "
+    "history); with `status=draft` it lists an agent's products waiting for review."
 )
 
 
@@ -59,6 +63,19 @@ def _brand(request: Request) -> str | None:
     if not brand or len(brand) > BRAND_MAX:
         raise _invalid("brand", f"must be 1 to {BRAND_MAX} characters")
     return brand
+
+
+def _actor(request: Request) -> str | None:
+    """Return the actor filter (a key name, or cli:<command>), None when absent."""
+    # Read like brand, for the same reason.
+    raw = request.query_params.get("actor")
+    if raw is None:
+        return None
+    if len(raw) > ACTOR_MAX or not re.match(ACTOR_PATTERN, raw):
+        raise _invalid(
+            "actor", f"must be a key name (or cli:<command>), 1 to {ACTOR_MAX} characters"
+        )
+    return raw
 
 
 def _pairs(
@@ -174,6 +191,7 @@ async def product_filters(
     )
     return ProductFilters(
         brand=_brand(request),
+        created_by=_actor(request),
         options=tuple(sorted({(n.casefold(), v.casefold()) for n, v in options})),
         attributes=tuple(sorted(set(attributes))),
         category=clean_line(category).casefold() if category is not None else None,

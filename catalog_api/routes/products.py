@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.routing import Route
 
 from catalog_api.access.scopes import Scope
+from catalog_api.access.service import Caller
 from catalog_api.deps import (
     ProductQueriesDep,
     ProductServiceDep,
@@ -24,6 +25,7 @@ from catalog_api.deps import (
     presented_api_key,
 )
 from catalog_api.errors import PROBLEM_JSON
+from catalog_api.models import ProductStatus
 from catalog_api.routes.params import (
     DYNAMIC_FILTERS_DOC,
     CursorParam,
@@ -255,6 +257,9 @@ async def create_product(
 ) -> Response:
     """Create a product; the slug is derived from the title when omitted.
 
+    With CATALOG_AGENT_WRITES_AS_DRAFT set, a product created with a named key that is not
+    admin starts as a draft whatever its status says.
+
     Send an `Idempotency-Key` to make retries safe: a repeat with the same key and body
     returns the first response (with `Idempotent-Replayed: true`) and creates nothing.
     """
@@ -266,6 +271,8 @@ async def create_product(
             fingerprint=request_fingerprint("POST /api/products", body.model_dump(mode="json")),
             ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
         )
+    if settings.agent_writes_as_draft and _is_agent(request):
+        body = body.model_copy(update={"status": ProductStatus.DRAFT})
     created = await service.create(body, idempotency=idempotency)
     response = json_response(created.product, status.HTTP_201_CREATED)
     # Relative, from the route table: the client's Host header must not pick where it points.
@@ -274,6 +281,12 @@ async def create_product(
     if created.replayed:
         response.headers[REPLAYED_HEADER] = "true"
     return response
+
+
+def _is_agent(request: Request) -> bool:
+    """Tell whether the request came with a named key that is not an admin's."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    return caller is not None and caller.name is not None and Scope.ADMIN not in caller.scopes
 
 
 @router.patch(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog_api.currencies import format_price
 from catalog_api.db import begin_write
 from catalog_api.errors import ConcurrentUpdateError, ProductNotFoundError, ServiceUnavailableError
+from catalog_api.history.context import mark_action
 from catalog_api.llm.base import ProductFacts
 from catalog_api.llm.chain import AllProvidersFailedError, CopyChain, CopyResult
 from catalog_api.llm.offline import OfflineProvider
@@ -59,6 +60,7 @@ class DescribeService:
             raise ConcurrentUpdateError(
                 "The product changed while its copy was being written; describe it again."
             )
+        mark_action(self.session.sync_session, "describe")
         product.description = result.copy.description
         product.seo_keywords = result.copy.keywords
         product.updated_at = utcnow()

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.db import begin_write
 from catalog_api.errors import InvalidVariantsError
+from catalog_api.history.context import mark_action
+from catalog_api.history.recording import record_imported
 from catalog_api.models import Product, utcnow
 from catalog_api.repositories import ProductRepository
 from catalog_api.schemas import ProductCreate
@@ -85,6 +87,7 @@ class ImportService:
         clock starts when the write lock is held, so waiting for it does not count.
         """
         await begin_write(self.session)
+        mark_action(self.session.sync_session, "import")
         held_since = time.monotonic()
         outcomes: list[RowOutcome] = []
         while len(outcomes) < len(rows):
@@ -148,6 +151,10 @@ class ImportService:
                 outcomes.append(RowOutcome(RowResult.REJECTED, reason, conflict=True))
         await self.products.insert_many(new_rows)
         await self._insert_default_variants(new_rows, new_skus)
+        if new_rows:
+            # Core inserts bypass the ORM's flush, where history is gathered otherwise.
+            ids = await self.products.ids_by_slug([row["slug"] for row in new_rows])
+            record_imported(self.session.sync_session, new_rows, ids, new_skus)
         if nested:
             await self._insert_nested(nested, now)
         if updates:
