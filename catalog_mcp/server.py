@@ -259,8 +259,8 @@ def _register_write_tools(server: MCPServer, state: CatalogState) -> None:
         name="delete_product",
         title="Delete a product",
         description=(
-            "Delete a product by id, permanently. To hide a product but keep it, use "
-            "update_product with status 'archived' instead."
+            "Delete a product by id (undo_change on its delete can bring it back). To hide "
+            "a product but keep it, use update_product with status 'archived' instead."
         ),
         annotations=ToolAnnotations(
             read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
