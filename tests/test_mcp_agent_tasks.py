@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from mcp_types import CallToolResult, TextContent
+from mcp_types import TextContent
 
+from tests.mcp_results import ok, text
 from tests.processes import clean_env, command
 
 # 15,800 before issue 13; its options, variants, filters, `selected` and set_variant_stock
@@ -69,21 +70,6 @@ def server(demo_database: Path, tmp_path: Path) -> StdioServer:
     argv = command("catalog-mcp")
     params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
     return StdioServer(params, tmp_path / "mcp.log")
-
-
-def text(result: CallToolResult) -> str:
-    """Return the text of a tool result."""
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
-
-
-async def ok(agent: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    """Call a tool that must succeed; return its structured content."""
-    result = await agent.call_tool(tool, arguments)
-    assert not result.is_error, text(result)
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 async def refused(agent: Client, tool: str, **arguments: Any) -> str:

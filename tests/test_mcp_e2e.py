@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from mcp_types import TextContent
 
+from tests.mcp_results import text
 from tests.processes import clean_env, command, free_port, running
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "mcp.json.example"
@@ -53,13 +53,6 @@ async def stdio_session(
     with errlog.open("w") as log:
         async with Client(stdio_client(params, errlog=log), mode="legacy") as client:
             yield client
-
-
-def text(result: Any) -> str:
-    """Return the text of a tool result."""
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
 
 
 async def test_stdio_server_against_a_running_api(

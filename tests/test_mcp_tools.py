@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult, TextContent
+from mcp_types import TextContent
 from sqlalchemy import insert
 
 from catalog_api.config import Settings
@@ -20,6 +20,8 @@ from catalog_mcp.config import McpSettings
 from catalog_mcp.server import build_server
 from catalog_mcp.tool_schemas import SAME_INPUT
 from catalog_mcp.untrusted import CLOSE_TAG, OPEN_TAG
+from tests.mcp_results import ok as call
+from tests.mcp_results import text
 
 SELF_EXPLANATORY = {"id", "title", "category", "tags", "stock_quantity", "status", "seo_keywords"}
 EXPECTED_ANNOTATIONS = {
@@ -43,21 +45,6 @@ async def connect(settings: Settings) -> AsyncIterator[Client]:
     server = build_server(McpSettings(), api_settings=settings)
     async with Client(server, mode="legacy") as client:
         yield client
-
-
-def text(result: CallToolResult) -> str:
-    """Return the text of a tool result."""
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
-
-
-async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    """Call a tool that must succeed and return its structured content."""
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, text(result)
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 async def fail(client: Client, tool: str, **arguments: Any) -> str:

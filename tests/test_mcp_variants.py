@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from mcp_types import CallToolResult, TextContent
 
+from tests.mcp_results import ok, text
 from tests.processes import clean_env, command, free_port, running
 
 
@@ -36,22 +36,6 @@ async def mcp_session(api_url: str, tmp_path: Path) -> AsyncIterator[Client]:
     with (tmp_path / "mcp.log").open("a") as log:
         async with Client(stdio_client(params, errlog=log), mode="legacy") as client:
             yield client
-
-
-def text(result: CallToolResult) -> str:
-    """Return the text of a tool result."""
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
-
-
-async def ok(agent: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    """Call a tool that must succeed; return its structured content."""
-    result = await agent.call_tool(tool, arguments)
-    assert not result.is_error, text(result)
-    assert result.structured_content is not None
-    content: dict[str, Any] = result.structured_content
-    return content
 
 
 async def refused(agent: Client, tool: str, **arguments: Any) -> str:
