@@ -14,7 +14,9 @@ from catalog_api.access.scopes import Scope
 from catalog_api.deps import (
     ProductQueriesDep,
     ProductServiceDep,
+    QueryReaderDep,
     ReadAccess,
+    SessionDep,
     SettingsDep,
     WriteAccess,
     WriteLimit,
@@ -23,13 +25,16 @@ from catalog_api.deps import (
     presented_api_key,
 )
 from catalog_api.errors import PROBLEM_JSON
+from catalog_api.query_reading import search_interpreted
 from catalog_api.routes.params import (
     DYNAMIC_FILTERS_DOC,
     CursorParam,
     FacetsParam,
     FiltersDep,
+    InterpretParam,
     LimitDep,
     OrderParam,
+    explicit_parameters,
 )
 from catalog_api.schemas import (
     Page,
@@ -154,7 +159,10 @@ async def list_products(
     "was read." + DYNAMIC_FILTERS_DOC,
 )
 async def search_products(
+    request: Request,
     service: ProductServiceDep,
+    reader: QueryReaderDep,
+    session: SessionDep,
     filters: FiltersDep,
     limit: LimitDep,
     q: Annotated[
@@ -177,12 +185,17 @@ async def search_products(
     ] = SearchSortField.RELEVANCE,
     order: OrderParam = None,
     facets: FacetsParam = False,
+    interpret: InterpretParam = False,
 ) -> SearchPage:
     """Ranked search that never demands every word; the answer says how the query was read."""
     query = SearchQuery(
         q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor, facets=facets
     )
-    return await service.search(query)
+    if not interpret:
+        return await service.search(query)
+    explicit = explicit_parameters(request)
+    reading = await reader.read(session, q, explicit, filters.currency)
+    return await search_interpreted(service, reading, query)
 
 
 @router.get("/slugs", response_model=SlugList, responses=INVALID)
