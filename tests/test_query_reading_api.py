@@ -32,7 +32,7 @@ def _boot(title: str, brand: str, sizes: dict[str, tuple[int, int]]) -> dict[str
     return body
 
 
-async def _seed(client: httpx.AsyncClient) -> dict[str, int]:
+async def seed_catalog(client: httpx.AsyncClient) -> dict[str, int]:
     ids: dict[str, int] = {}
     for body in (
         _boot("Northpeak Waterproof Hiking Boots", "Northpeak", {"9": (8999, 2), "10": (8999, 4)}),
@@ -63,7 +63,7 @@ def _read(data: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_price_and_size_are_read_and_the_rest_searched(client: httpx.AsyncClient) -> None:
-    ids = await _seed(client)
+    ids = await seed_catalog(client)
     data = await _search(client, q="waterproof boots under 100 dollars in size 10", interpret=True)
     assert [item["id"] for item in data["items"]] == [ids["Northpeak Waterproof Hiking Boots"]]
     reading = data["interpretation"]["reading"]
@@ -77,14 +77,14 @@ async def test_price_and_size_are_read_and_the_rest_searched(client: httpx.Async
 
 
 async def test_without_interpret_the_words_are_only_words(client: httpx.AsyncClient) -> None:
-    ids = await _seed(client)
+    ids = await seed_catalog(client)
     data = await _search(client, q="waterproof boots under 100 dollars in size 10")
     assert data["interpretation"]["reading"] is None
     assert ids["Waterproof Rain Boots"] in [item["id"] for item in data["items"]]
 
 
 async def test_the_filters_read_replay_as_explicit_parameters(client: httpx.AsyncClient) -> None:
-    await _seed(client)
+    await seed_catalog(client)
     read = await _search(client, q="waterproof boots under 100 dollars in size 10", interpret=True)
     reading = read["interpretation"]["reading"]
     replay = await _search(client, q=reading["words"], **_read(read))
@@ -98,7 +98,7 @@ async def test_the_filters_read_replay_as_explicit_parameters(client: httpx.Asyn
 async def test_explicit_parameters_win_and_their_words_stay_words(
     client: httpx.AsyncClient,
 ) -> None:
-    ids = await _seed(client)
+    ids = await seed_catalog(client)
     data = await _search(
         client, q="boots under 100 dollars", max_price=20000, currency="USD", interpret=True
     )
@@ -108,7 +108,7 @@ async def test_explicit_parameters_win_and_their_words_stay_words(
 
 
 async def test_written_currency_and_named_brand(client: httpx.AsyncClient) -> None:
-    ids = await _seed(client)
+    ids = await seed_catalog(client)
     knife = await _search(client, q="knife under 40 euros", interpret=True)
     assert _read(knife) == {"max_price": "3999", "currency": "EUR"}
     assert [item["id"] for item in knife["items"]] == [ids["Chef Knife"]]
@@ -118,7 +118,7 @@ async def test_written_currency_and_named_brand(client: httpx.AsyncClient) -> No
 
 
 async def test_stock_and_sort_hints(client: httpx.AsyncClient) -> None:
-    ids = await _seed(client)
+    ids = await seed_catalog(client)
     data = await _search(client, q="cheapest kettle in stock", interpret=True)
     assert _read(data) == {"sort": "price", "order": "asc", "currency": "USD", "in_stock": "true"}
     assert [item["id"] for item in data["items"]] == [ids["Enamel Kettle"]]
@@ -129,7 +129,7 @@ async def test_stock_and_sort_hints(client: httpx.AsyncClient) -> None:
 
 
 async def test_no_words_left_lists_the_filtered_products(client: httpx.AsyncClient) -> None:
-    ids = await _seed(client)
+    ids = await seed_catalog(client)
     data = await _search(client, q="under 50 dollars in stock", interpret=True)
     assert data["interpretation"]["reading"]["words"] == ""
     assert _read(data) == {"max_price": "4999", "currency": "USD", "in_stock": "true"}
@@ -137,7 +137,7 @@ async def test_no_words_left_lists_the_filtered_products(client: httpx.AsyncClie
 
 
 async def test_a_category_alone_is_searched_and_filtered(client: httpx.AsyncClient) -> None:
-    ids = await _seed(client)
+    ids = await seed_catalog(client)
     data = await _search(client, q="kitchen under 40", interpret=True)
     assert _read(data) == {"category": "kitchen", "max_price": "3999", "currency": "USD"}
     assert data["interpretation"]["reading"]["words"] == "kitchen"
@@ -145,7 +145,7 @@ async def test_a_category_alone_is_searched_and_filtered(client: httpx.AsyncClie
 
 
 async def test_measures_and_unknown_values_stay_words(client: httpx.AsyncClient) -> None:
-    await _seed(client)
+    await seed_catalog(client)
     for query in ("50 inch tv", "kettle under 20 pounds", "boots size 13", "boots by acme"):
         data = await _search(client, q=query, interpret=True)
         assert _read(data) == {}, query

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from catalog_api.query_reading.words import STRICT, ReaderWords, Token
+from catalog_api.query_reading.words import ReaderWords, Token
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class PriceReader:
             amount = self.amount(index + length)
             if amount is None:
                 return None
-            strict = text in STRICT
+            strict = tuple(self._text(index + n) for n in range(length)) in self.words.strict
             if upper:
                 return PriceBound(
                     index, amount.end, None, amount.value, False, strict, amount.currency

@@ -56,6 +56,7 @@ class ReaderWords:
     ambiguous_currencies: dict[str, str]
     upper: tuple[tuple[str, ...], ...]
     lower: tuple[tuple[str, ...], ...]
+    strict: frozenset[tuple[str, ...]]
     range_starts: frozenset[str]
     range_joins: frozenset[str]
     not_money: frozenset[str]
@@ -89,6 +90,7 @@ def reader_words() -> ReaderWords:
         ambiguous_currencies=dict(raw["ambiguous_currency_words"]),
         upper=_phrases(raw["upper_bounds"]),
         lower=_phrases(raw["lower_bounds"]),
+        strict=frozenset(_phrases(raw["strict_bounds"])),
         range_starts=frozenset(raw["range_starts"]),
         range_joins=frozenset(raw["range_joins"]),
         not_money=frozenset(raw["not_money_after"]) | {u for u in units if u.isalpha()},
