@@ -8,7 +8,7 @@ from catalog_api.query_reading import CatalogTerms, Context, read_offline
 
 TERMS = CatalogTerms(
     products=100,
-    brands={"northpeak": ("Northpeak", 10), "apple": ("Apple", 2)},
+    brands={"northpeak": ("Northpeak", 10), "apple": ("Apple", 2), "trailco": ("Trailco", 1)},
     categories={"kitchen": 20, "home": 10, "toys": 15, "pets": 12},
     options={
         "size": {"10": 5, "11": 4, "m": 3, "xl": 2},
@@ -86,6 +86,7 @@ def test_price_bounds(query: str, words: str, filters: dict[str, str]) -> None:
         ("toy car", "car", {"category": "toys"}),
         ("boots by northpeak", "boots", {"brand": "Northpeak"}),
         ("northpeak boots", "boots", {"brand": "Northpeak"}),
+        ("trailco boots", "boots", {"brand": "Trailco"}),  # in no product's text
         ("boots in stock", "boots", {"in_stock": "true"}),
         ("boots out of stock", "boots", {"in_stock": "false"}),
         ("cheapest boots", "boots", {"sort": "price", "order": "asc", "currency": "USD"}),

@@ -271,8 +271,9 @@ class _Reader:
             holders = [n for n, v in self.context.terms.options.items() if entry.value in v]
             if len(holders) > 1:
                 return False
+        # A word no product's text holds finds nothing as a word: the filter is all it can mean.
         frequency = min((self.context.frequency(term) for term in index_terms(written)), default=0)
-        return frequency > 0 and entry.products >= SHARE * frequency
+        return entry.products >= SHARE * frequency
 
     def _words_left(self) -> str:
         """Return the words not read as filters, without connectors left hanging beside them."""
