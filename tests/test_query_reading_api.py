@@ -151,3 +151,12 @@ async def test_measures_and_unknown_values_stay_words(client: httpx.AsyncClient)
         data = await _search(client, q=query, interpret=True)
         assert _read(data) == {}, query
         assert data["interpretation"]["reading"]["words"] == query
+
+
+async def test_a_query_without_words_is_refused_as_without_interpret(
+    client: httpx.AsyncClient,
+) -> None:
+    await seed_catalog(client)
+    response = await client.get(SEARCH, params={"q": "$$ --", "interpret": True})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "q"

@@ -155,3 +155,8 @@ def test_written_words_are_kept_for_each_filter() -> None:
         ("currency", "under 100 dollars"),
         ("option.size", "size 10"),
     ]
+
+
+def test_an_explicit_order_stays_with_a_sort_hint() -> None:
+    words, filters = _read("cheapest boots", explicit=frozenset({"order"}))
+    assert (words, filters) == ("boots", {"sort": "price", "currency": "USD"})

@@ -139,7 +139,9 @@ class _Reader:
                         break  # read once; a second, maybe contrary, one stays words
                     written = self.written(start, end)
                     for parameter, value, label in items:
-                        self.take(_Found(start, end, ReadFilter(parameter, value, written, label)))
+                        if parameter not in explicit:  # an explicit order stays
+                            item = ReadFilter(parameter, value, written, label)
+                            self.take(_Found(start, end, item))
                     break
 
     def _price_sort_currency(self) -> None:

@@ -89,7 +89,7 @@ async def search_interpreted(
     if read_sort is not None:
         sort = SearchSortField(read_sort)
         order = SortOrder(read_order) if read_order is not None else order
-    if tokens(reading.words):
+    if tokens(reading.words) or not tokens(query.q):  # no words at all: refused as without
         page = await products.search(
             replace(query, q=reading.words, filters=filters, sort=sort, order=order)
         )
