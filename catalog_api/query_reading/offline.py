@@ -278,29 +278,17 @@ class _Reader:
         return entry.products >= SHARE * frequency
 
     def _words_left(self) -> str:
-        """Return the words not read as filters, without connectors left hanging beside them."""
-        keep = [
-            not used and t.kind in {"word", "number"}
-            for t, used in zip(self.tokens, self.used, strict=True)
-        ]
+        """Return the query as written without the words read, nor connectors left beside them."""
+        if not any(self.used):
+            return " ".join(self.text.split())
+        keep = [not used for used in self.used]
         for index, token in enumerate(self.tokens):
             if keep[index] and token.text in self.words.connectors:
-                near_read = (index + 1 < len(self.used) and self.used[index + 1]) or (
-                    index > 0 and self.used[index - 1] and index + 1 == len(self.used)
-                )
-                keep[index] = not near_read
-        for index, token in enumerate(self.tokens):
-            # A dash inside a word ('t-shirt') stays.
-            if token.kind == "dash" and not self.used[index] and 0 < index < len(self.tokens) - 1:
-                left, right = self.tokens[index - 1], self.tokens[index + 1]
-                if (
-                    keep[index - 1]
-                    and keep[index + 1]
-                    and left.end == token.start == right.start - 1
-                ):
-                    keep[index] = True
+                after = index + 1 < len(self.used) and self.used[index + 1]
+                last_after_read = index > 0 and self.used[index - 1] and index + 1 == len(keep)
+                keep[index] = not (after or last_after_read)
         if not any(
-            keep[i] and self.tokens[i].text not in self.words.connectors for i in range(len(keep))
+            k and t.kind in {"word", "number"} for k, t in zip(keep, self.tokens, strict=True)
         ):
             # Nothing to search with: the words of brands, categories and options are searched
             # too (their filters stay), so the search has words to rank by.
@@ -308,21 +296,25 @@ class _Reader:
                 if found.kind in {"brand", "category", "option"}:
                     for index in range(found.start, found.end):
                         keep[index] = self.tokens[index].kind in {"word", "number"}
-        return _join(self.tokens, keep)
+        return _cut(self.text, self.tokens, keep)
 
 
-def _join(tokens: Sequence[Token], keep: Sequence[bool]) -> str:
+def _cut(text: str, tokens: Sequence[Token], keep: Sequence[bool]) -> str:
+    """Return text without the tokens not kept (and what stands between two of them)."""
     parts: list[str] = []
-    previous: Token | None = None
+    position = 0
+    previous_dropped = False
     for token, kept in zip(tokens, keep, strict=True):
-        if not kept:
-            previous = None
-            continue
-        if parts and not (previous is not None and previous.end == token.start):
-            parts.append(" ")
-        parts.append(token.text)
-        previous = token
-    return "".join(parts)
+        between = text[position : token.start]
+        if kept:
+            parts.append(between + text[token.start : token.end])
+        elif not previous_dropped:
+            parts.append(between)
+        # Between two dropped tokens ('$20-$40', 'under 100') nothing is kept.
+        previous_dropped = not kept
+        position = token.end
+    parts.append(text[position:])
+    return " ".join("".join(parts).split())
 
 
 def read_offline(query: str, context: Context) -> Reading:

@@ -17,7 +17,8 @@ _TOKEN = re.compile(
     r"|(?P<number>\d+(?:[.,]\d+)*)"
     r"|(?P<operator><=|>=|[<>%])"
     r"|(?P<dash>[-\u2010-\u2015])"
-    r"|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)?)"
+    r"|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)?)",
+    re.IGNORECASE,
 )
 
 
@@ -27,19 +28,18 @@ class Token:
 
     text: str
     kind: str  # symbol, number, operator, dash or word
-    start: int
+    start: int  # where it is in the query as written
     end: int
 
 
 def query_tokens(query: str) -> tuple[str, list[Token]]:
-    """Return the query casefolded and its tokens (dashes unified to '-')."""
-    text = unicodedata.normalize("NFKC", query).casefold()
+    """Return the query and its tokens: places in the query, texts casefolded, dashes '-'."""
     found = []
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(query):
         kind = match.lastgroup or "word"
-        value = "-" if kind == "dash" else match.group()
+        value = "-" if kind == "dash" else unicodedata.normalize("NFKC", match.group()).casefold()
         found.append(Token(value, kind, match.start(), match.end()))
-    return text, found
+    return query, found
 
 
 def phrase(words: str) -> tuple[str, ...]:
