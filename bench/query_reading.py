@@ -1,6 +1,7 @@
 """Precision and recall of the filters read from natural-language queries over the demo catalog.
 
 python -m bench.query_reading [--cases FILE] [--replies FILE] [--show-misses]
+python -m bench.query_reading --time-terms DATABASE_URL  (reads only)
 
 Each case of tests/data/query_reading_cases.jsonl is a query and the filters it should give
 (parameter -> value). Read offline, or from the model replies of --replies (each validated as
@@ -15,6 +16,7 @@ import json
 import logging
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -147,14 +149,37 @@ def report(name: str, result: Score, cases: int, *, show_misses: bool, out: Text
             out.write(f"  {query!r}\n    expected {expected}\n    read     {got}\n")
 
 
+async def time_terms(database_url: str, runs: int = 3) -> None:
+    """Time reading the catalog's filter values from a database, as the API does in background."""
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        for run in range(1, runs + 1):
+            started = time.perf_counter()
+            async with engine.connect() as connection:
+                terms = await load_terms(connection)
+            seconds = time.perf_counter() - started
+            values = sum(len(values) for values in terms.options.values())
+            sys.stdout.write(
+                f"run {run}: {seconds:.2f} s for {terms.products:,} products: "
+                f"{len(terms.brands):,} brands, {len(terms.categories):,} categories, "
+                f"{values:,} option values, {len(terms.currencies)} currencies\n"
+            )
+    finally:
+        await engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print precision and recall of the offline reader and of the recorded model replies."""
     parser = argparse.ArgumentParser(prog="python -m bench.query_reading", description=__doc__)
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--replies", type=Path, default=REPLIES)
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--time-terms", metavar="DATABASE_URL", help="time load_terms there")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.time_terms:
+        asyncio.run(time_terms(args.time_terms))
+        return 0
     cases = load_cases(args.cases)
     with tempfile.TemporaryDirectory() as directory:
         context = asyncio.run(demo_context(Path(directory)))

@@ -115,6 +115,7 @@ def test_catalog_values_stock_and_sorts(query: str, words: str, filters: dict[st
         "€50 kettle",  # a price without a bound
         "under armour shirt",
         "100-piece puzzle",
+        "fridge over 25 cu. ft.",  # cubic feet
     ],
 )
 def test_doubtful_words_stay_words(query: str) -> None:
