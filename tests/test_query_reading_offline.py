@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from catalog_api.query_reading import CatalogTerms, Context, read_offline
@@ -176,3 +178,10 @@ def test_the_words_left_are_the_query_as_written_without_what_was_read(
     query: str, words: str
 ) -> None:
     assert _read(query)[0] == words
+
+
+def test_a_catalog_in_one_currency_gets_no_currency_filter() -> None:
+    one = replace(TERMS, currencies=(("USD", 100),))
+    assert _read("boots under $50", terms=one) == ("boots", {"max_price": "4999"})
+    assert _read("cheapest boots", terms=one) == ("boots", {"sort": "price", "order": "asc"})
+    assert _read("boots under 50 euros", terms=one)[1] == {"max_price": "4999", "currency": "EUR"}

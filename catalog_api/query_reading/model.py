@@ -146,7 +146,7 @@ def parse_reply(text: str, query: str, context: Context, source: str) -> Reading
             bound = "from" if parameter == "min_price" else "up to"
             add(parameter, str(minor), f"{bound} {shown} {currency}")
     priced = low is not None or high is not None or _text(data.get("sort"), "sort") in _PRICED
-    if priced and "currency" not in explicit:
+    if priced and "currency" not in explicit and terms.sole_currency != currency:
         add("currency", currency, f"prices in {currency}")
     in_stock = data.get("in_stock")
     if in_stock is not None:

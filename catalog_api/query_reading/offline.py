@@ -153,6 +153,8 @@ class _Reader:
             return
         if "currency" in read or "currency" in self.context.explicit:
             return
+        if self.context.terms.sole_currency is not None:
+            return  # every product passes: a filter would only cost
         item = ReadFilter("currency", main, "", f"prices in {main}")
         self.found.append(_Found(sort.start, sort.start, item))
 
@@ -194,7 +196,8 @@ class _Reader:
             if not 0 <= minor <= MAX_PRICE_MINOR:
                 return False
             items.append(ReadFilter(name, str(minor), written, label))
-        if "currency" not in explicit and "currency" not in read:
+        sole = context.terms.sole_currency == currency  # every product passes: no filter
+        if "currency" not in explicit and "currency" not in read and not sole:
             shown = written if bound.currency else ""
             items.append(ReadFilter("currency", currency, shown, f"prices in {currency}"))
         for item in items:

@@ -41,6 +41,11 @@ class CatalogTerms:
     loaded: bool = False
 
     @property
+    def sole_currency(self) -> str | None:
+        """Return the one currency every product is priced in, None when there are more or none."""
+        return self.currencies[0][0] if len(self.currencies) == 1 else None
+
+    @property
     def main_currency(self) -> str | None:
         """Return the currency most products are priced in, None for an empty catalog."""
         return self.currencies[0][0] if self.currencies else None
