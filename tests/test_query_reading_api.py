@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import create, product_body
 
@@ -160,3 +161,24 @@ async def test_a_query_without_words_is_refused_as_without_interpret(
     response = await client.get(SEARCH, params={"q": "$$ --", "interpret": True})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "q"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "boots under $99999999999999999999999999",
+        "boots between 1.2.3 and 4,5,6 euros",
+        'boots "size 10" OR NEAR(kitchen) under 5e3',
+        "\uff22\uff2f\uff2f\uff34\uff33 \uff55\uff4e\uff44\uff45\uff52 \uff04\uff15\uff10",
+        "boots \u202eunder 50\u202c dollars size\u00a010",
+        "size size size 10 10 under under",
+        "$ - - € £ 0 to 0",
+    ],
+)
+async def test_odd_queries_are_read_without_error(client: httpx.AsyncClient, query: str) -> None:
+    await seed_catalog(client)
+    response = await client.get(SEARCH, params={"q": query, "interpret": True})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 200:
+        reading = response.json()["interpretation"]["reading"]
+        assert all(f["value"] for f in reading["filters"])
