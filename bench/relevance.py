@@ -1,7 +1,7 @@
 """Search relevance on the Home Depot judgments: the catalog's own search against BM25.
 
 python -m bench.relevance [--half tune|check|all] [--data PATH] [--database-url URL]
-    [--queries N] [--per-query FILE] [--workdir DIR] [--rebuild] [--show-worst]
+    [--queries N] [--per-query FILE] [--workdir DIR] [--rebuild] [--show-worst] [--interpret]
 """
 
 from __future__ import annotations
@@ -123,6 +123,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--rebuild", action="store_true", help="build the catalog and the references again"
     )
     parser.add_argument(
+        "--interpret",
+        action="store_true",
+        help="search as with interpret=true: filters read from the words (offline reader)",
+    )
+    parser.add_argument(
         "--show-worst",
         action="store_true",
         help=f"list the {WORST_SHOWN} worst tuning-half queries",
@@ -157,7 +162,7 @@ async def run(args: argparse.Namespace, judgments: Judgments, argv: Sequence[str
         search_started = time.perf_counter()
         answers: dict[str, CatalogAnswer] = {}
         for done, query in enumerate(queries, 1):
-            answers[query] = await catalog.search(query)
+            answers[query] = await catalog.search(query, interpret=args.interpret)
             if done % 2000 == 0:
                 log.info("%d of %d queries searched", done, len(queries))
         search_seconds = time.perf_counter() - search_started
@@ -168,6 +173,8 @@ async def run(args: argparse.Namespace, judgments: Judgments, argv: Sequence[str
     reference_seconds = time.perf_counter() - reference_started
 
     catalog_name = f"catalog search on {catalog.dialect}"
+    if args.interpret:
+        catalog_name += ", interpret=true"
     lines: list[str] = []
     for half, picked in chosen.items():
         scores = [SystemScore(catalog_name)] + [SystemScore(name) for name in references]
@@ -177,6 +184,8 @@ async def run(args: argparse.Namespace, judgments: Judgments, argv: Sequence[str
             for score in scores[1:]:
                 score.add(query, references[score.name][query], judged)
         lines += half_table(half, picked, scores, judgments)
+    if args.interpret:
+        lines += interpreted_lines(answers)
     if args.show_worst and "tune" in chosen:
         lines += worst_queries(chosen["tune"], answers, judgments)
     if args.per_query:
@@ -189,6 +198,21 @@ async def run(args: argparse.Namespace, judgments: Judgments, argv: Sequence[str
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return 0
+
+
+def interpreted_lines(answers: Mapping[str, CatalogAnswer]) -> list[str]:
+    """Say how many queries had filters read, and show a few."""
+    read = {
+        query: reading["filters"]
+        for query, answer in answers.items()
+        if (reading := (answer.extra.get("interpretation") or {}).get("reading"))
+        and reading["filters"]
+    }
+    lines = ["", f"interpret=true: filters read from {len(read)} of {len(answers)} queries"]
+    for query, filters in list(read.items())[:WORST_SHOWN]:
+        shown = ", ".join(f"{f['parameter']}={f['value']} ({f['written']})" for f in filters)
+        lines.append(f"- `{query}`: {shown}")
+    return lines
 
 
 def half_table(

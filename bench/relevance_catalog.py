@@ -23,6 +23,7 @@ from catalog_api.db import query_scope as app_query_scope
 from catalog_api.errors import InvalidInputError, database_refusal
 from catalog_api.migrate import head_revision, upgrade
 from catalog_api.models import Product, ProductStatus
+from catalog_api.query_reading import QueryReader, search_interpreted
 from catalog_api.schemas import ProductCreate
 from catalog_api.services.products import ProductService, SearchQuery
 
@@ -60,9 +61,17 @@ class Catalog:
     dialect: str
     build_seconds: float | None
     slots: QuerySlots
+    reader: QueryReader = field(init=False)
 
-    async def search(self, query: str) -> CatalogAnswer:
-        """Search like GET /api/products/search, paging until RESULTS_WANTED results."""
+    def __post_init__(self) -> None:
+        """The offline query reader of an app with these settings (no model)."""
+        self.reader = QueryReader(self.settings, None)
+
+    async def search(self, query: str, *, interpret: bool = False) -> CatalogAnswer:
+        """Search like GET /api/products/search, paging until RESULTS_WANTED results.
+
+        interpret: as interpret=true, the offline reader's filters applied to each page.
+        """
         answer = CatalogAnswer()
         limit = min(self.settings.max_page_size, RESULTS_WANTED)
         cursor: str | None = None
@@ -72,9 +81,14 @@ class Catalog:
             with app_query_scope(self.slots, self.settings.query_timeout_seconds):
                 async with self.sessions() as session:
                     try:
-                        page = await ProductService(session).search(
-                            SearchQuery(q=query, limit=limit, cursor=cursor)
-                        )
+                        search = SearchQuery(q=query, limit=limit, cursor=cursor)
+                        if interpret:
+                            reading = await self.reader.read(session, query, frozenset(), None)
+                            page = await search_interpreted(
+                                ProductService(session), reading, search
+                            )
+                        else:
+                            page = await ProductService(session).search(search)
                     except InvalidInputError:
                         answer.no_words = True
                         break

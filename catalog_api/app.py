@@ -25,6 +25,7 @@ from catalog_api.llm.factory import build_chain
 from catalog_api.middleware import RequestContextMiddleware
 from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
 from catalog_api.planner import assume_statistics_when_small, refresh_in_background
+from catalog_api.query_reading import TERMS, QueryReader
 from catalog_api.ratelimit import build_limiter
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
@@ -70,6 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         app.state.product_queries = ProductQueries(reader)
         app.state.copy_chain = copy_chain = build_chain(settings)
+        app.state.query_reader = QueryReader(settings, copy_chain)
         redis_url = settings.redis_url
         app.state.describe_limiter = build_limiter(
             redis_url, per_minute=settings.describe_rate_per_minute, burst=None, namespace="d"
@@ -114,6 +116,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await copy_chain.aclose()
     finally:
         await VOCABULARIES.close(read_engine)
+        await TERMS.close(read_engine)
         await engine.dispose()
         if replica is not None:
             await replica.dispose()

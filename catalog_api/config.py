@@ -147,6 +147,15 @@ class Settings(BaseSettings):
     llm_breaker_cooldown: float = Field(
         default=60.0, ge=0, description="Seconds a breaker stays open."
     )
+    interpret_model: bool = Field(
+        default=False,
+        description="Search with interpret=true asks the model providers of CATALOG_LLM_CHAIN "
+        "(offline aside) to read the query, within interpret_model_timeout; the offline "
+        "reader's answer is used when they fail, time out or reply with something invalid.",
+    )
+    interpret_model_timeout: float = Field(
+        default=1.5, gt=0, description="Deadline of a model reading of one query (s)."
+    )
     describe_rate_per_minute: float = Field(
         default=30, ge=0, description="Describe requests a minute per client; 0 disables."
     )

@@ -16,6 +16,7 @@ from catalog_api.config import Settings
 from catalog_api.errors import AuthenticationError, ForbiddenError, RateLimitedError
 from catalog_api.history.context import serve_request
 from catalog_api.llm.chain import CopyChain
+from catalog_api.query_reading import QueryReader
 from catalog_api.ratelimit import Limiter
 from catalog_api.services import ProductService
 from catalog_api.services.describe import DescribeService
@@ -190,6 +191,15 @@ async def get_describe_service(
 
 
 DescribeServiceDep = Annotated[DescribeService, Depends(get_describe_service)]
+
+
+async def get_query_reader(request: Request) -> QueryReader:
+    """Return the app's query reader (its model cache lives as long as the app)."""
+    reader: QueryReader = request.app.state.query_reader
+    return reader
+
+
+QueryReaderDep = Annotated[QueryReader, Depends(get_query_reader)]
 
 
 def presented_api_key(request: Request) -> str | None:

@@ -176,6 +176,10 @@ def read_as(interpretation: dict[str, Any] | None, found: bool, exact: bool | No
         parts.append(
             f"no product has every word; best results lack {_quoted(interpretation['missing'])}"
         )
+    reading = interpretation.get("reading") or {}
+    if reading.get("filters"):
+        read = [f"{f['label']} ({f['parameter']}={f['value']})" for f in reading["filters"]]
+        parts.append(f"filters read from the words: {', '.join(dict.fromkeys(read))}")
     if exact is False:
         parts.append("total counts the best matches only")
     if not parts:

@@ -126,6 +126,7 @@ async def product_page(
     cursor: str | None,
     facets: bool,
     detail: Detail,
+    interpret: bool = False,
 ) -> CallToolResult:
     """Run a search or a browse with shopper-safe defaults and prices in one currency."""
     filters = _filters(
@@ -141,6 +142,10 @@ async def product_page(
             max_price=prices.max_minor, sort=sort, order=order, limit=limit, cursor=cursor,
             facets=facets or None,
         )  # fmt: skip
+        if interpret:
+            # The default sort is left out, so that a sort hint in the words ('cheapest') counts.
+            params = {k: v for k, v in params.items() if (k, v) != ("sort", "relevance")}
+            params["interpret"] = True
         if query is None:
             body = await client.list_products(params)
         else:
@@ -188,12 +193,17 @@ def register_read_tools(server: MCPServer, state: ClientSource) -> None:
         cursor: Cursor = None,
         facets: FacetsFlag = False,
         detail: DetailLevel = "compact",
+        interpret: Annotated[
+            bool,
+            Field(description="true: read filters ('under $50') out of the words."),
+        ] = False,
     ) -> Annotated[CallToolResult, ProductPage]:
         return await product_page(
             state.client, query=query, status=status, category=category, tag=tag, brand=brand,
             option_values=option_values, attributes=attributes, in_stock=in_stock,
             currency=currency, min_price=min_price, max_price=max_price, sort=sort, order=order,
             limit=limit, cursor=cursor, facets=facets, detail=detail,
+            interpret=interpret,
         )  # fmt: skip
 
     @server.tool(

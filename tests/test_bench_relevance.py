@@ -101,3 +101,19 @@ def test_missing_data_exits_2_saying_how_to_get_it(
     assert str(missing) in message
     assert "MohammedFCIS/Home-Depot-Product-Search-Relevance" in message
     assert "CATALOG_RELEVANCE_DATA" in message
+
+
+def test_interpret_searches_as_the_api_does_with_interpret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("CATALOG_DATABASE_URL", "CATALOG_RELEVANCE_DATA"):
+        monkeypatch.delenv(name, raising=False)
+    data = tmp_path / "train.csv"
+    write_data(data)
+    argv = ["--data", str(data), "--workdir", str(tmp_path / "work"), "--interpret"]
+
+    assert relevance.main(argv) == 0
+
+    printed = capsys.readouterr().out
+    assert "| catalog search on sqlite, interpret=true | 1 |" in printed
+    assert "interpret=true: filters read from 0 of 2 queries" in printed

@@ -271,3 +271,24 @@ FacetsParam = Annotated[
         "CATALOG_FACET_LIMIT products are counted).",
     ),
 ]
+InterpretParam = Annotated[
+    bool,
+    Query(
+        description="true: read filters out of q's words and apply them: price bounds ('under "
+        "$50', 'between 20 and 40 euros'), brands, categories and option values the catalog "
+        "holds ('size 10'), 'in stock', sort hints ('cheapest', 'newest'); the rest is "
+        "searched. Explicit parameters win. `interpretation.reading` lists what was read, "
+        "each with its parameter and value, so it can be shown and undone.",
+    ),
+]
+
+
+def explicit_parameters(request: Request) -> frozenset[str]:
+    """Return the filter and sort parameters the request gives itself (option.* casefolded)."""
+    names = set()
+    for name in request.query_params:
+        if name.startswith(OPTION_PREFIX):
+            names.add(OPTION_PREFIX + clean_line(name[len(OPTION_PREFIX) :]).casefold())
+        else:
+            names.add(name)
+    return frozenset(names)

@@ -15,8 +15,10 @@ from catalog_api.access.service import Caller
 from catalog_api.deps import (
     ProductQueriesDep,
     ProductServiceDep,
+    QueryReaderDep,
     ReadAccess,
     ReadProductServiceDep,
+    ReadSessionDep,
     SettingsDep,
     WriteAccess,
     WriteLimit,
@@ -26,13 +28,16 @@ from catalog_api.deps import (
 )
 from catalog_api.errors import PROBLEM_JSON
 from catalog_api.models import ProductStatus
+from catalog_api.query_reading import search_interpreted
 from catalog_api.routes.params import (
     DYNAMIC_FILTERS_DOC,
     CursorParam,
     FacetsParam,
     FiltersDep,
+    InterpretParam,
     LimitDep,
     OrderParam,
+    explicit_parameters,
 )
 from catalog_api.schemas import (
     Page,
@@ -157,7 +162,10 @@ async def list_products(
     "was read." + DYNAMIC_FILTERS_DOC,
 )
 async def search_products(
+    request: Request,
     service: ReadProductServiceDep,
+    reader: QueryReaderDep,
+    session: ReadSessionDep,
     filters: FiltersDep,
     limit: LimitDep,
     q: Annotated[
@@ -182,12 +190,17 @@ async def search_products(
     ] = SearchSortField.RELEVANCE,
     order: OrderParam = None,
     facets: FacetsParam = False,
+    interpret: InterpretParam = False,
 ) -> SearchPage:
     """Ranked search that never demands every word; the answer says how the query was read."""
     query = SearchQuery(
         q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor, facets=facets
     )
-    return await service.search(query)
+    if not interpret:
+        return await service.search(query)
+    explicit = explicit_parameters(request)
+    reading = await reader.read(session, q, explicit, filters.currency)
+    return await search_interpreted(service, reading, query)
 
 
 @router.get("/slugs", response_model=SlugList, responses=INVALID)
