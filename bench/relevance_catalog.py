@@ -23,6 +23,7 @@ from catalog_api.db import query_scope as app_query_scope
 from catalog_api.errors import InvalidInputError, database_refusal
 from catalog_api.migrate import head_revision, upgrade
 from catalog_api.models import Product, ProductStatus
+from catalog_api.planner import refresh_statistics
 from catalog_api.query_reading import QueryReader, search_interpreted
 from catalog_api.schemas import ProductCreate
 from catalog_api.services.products import ProductService, SearchQuery
@@ -173,9 +174,25 @@ async def open_catalog(
             stale.unlink(missing_ok=True)
         seconds = await _build(_settings(f"sqlite+aiosqlite:///{building}"), judgments)
         building.replace(path)
-        return _open(_settings(f"sqlite+aiosqlite:///{path}"), seconds)
-    log.info("reusing the catalog %s (--rebuild to build it again)", path)
-    return _open(_settings(f"sqlite+aiosqlite:///{path}"), None)
+    else:
+        seconds = None
+        log.info("reusing the catalog %s (--rebuild to build it again)", path)
+    settings = _settings(f"sqlite+aiosqlite:///{path}")
+    await _with_statistics(settings)
+    return _open(settings, seconds)
+
+
+async def _with_statistics(settings: Settings) -> None:
+    """Give the catalog the planner statistics the API gives it at start-up.
+
+    Without them a filtered search (status=active) on this catalog ran a full-text lookup per
+    product: 30-54 s instead of 29 ms.
+    """
+    engine = create_engine(settings)
+    try:
+        await refresh_statistics(engine)
+    finally:
+        await engine.dispose()
 
 
 async def _open_given(settings: Settings, judgments: Judgments, *, rebuild: bool) -> Catalog:
