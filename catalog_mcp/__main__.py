@@ -106,7 +106,12 @@ def _run(args: argparse.Namespace) -> None:
     from catalog_api.collector import enable_freezing, freeze_long_lived
     from catalog_mcp.server import build_server
 
-    server = build_server(settings, api_settings)
+    agent_keys = None
+    if args.http and settings.mcp_accept_api_keys:
+        from catalog_mcp.agent_keys.door import AgentKeys
+
+        agent_keys = AgentKeys(cache_seconds=settings.mcp_key_cache_seconds)
+    server = build_server(settings, api_settings, agent_keys=agent_keys)
     # The SDK and its dependencies stay loaded for the whole session: keep them out of full
     # garbage collections, which otherwise stall a tool call every few seconds.
     enable_freezing()
@@ -114,7 +119,7 @@ def _run(args: argparse.Namespace) -> None:
     if args.http:
         from catalog_mcp.http import serve_http
 
-        serve_http(server, settings, host=args.host, port=args.port)
+        serve_http(server, settings, host=args.host, port=args.port, agent_keys=agent_keys)
     else:
         server.run("stdio")
 

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
+from catalog_mcp.agent_keys.forwarded import forwarded_key
+
 logger = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
@@ -76,9 +78,10 @@ class CatalogClient:
         self.describe_timeout = describe_timeout or total_timeout
         self.display_url = display_url
 
-    async def access(self, *, deadline: float | None = None) -> JSON:
-        """Return what this client's key (or no key) may do: its name and scopes."""
-        return await self._request("GET", "/api/access", deadline=deadline)
+    async def access(self, *, deadline: float | None = None, api_key: str | None = None) -> JSON:
+        """Return what this client's key (or api_key, or no key) may do: its name and scopes."""
+        headers = None if api_key is None else {"X-API-Key": api_key}
+        return await self._request("GET", "/api/access", deadline=deadline, headers=headers)
 
     async def search_products(self, params: JSON) -> JSON:
         """Run a full-text search."""
@@ -188,6 +191,9 @@ class CatalogClient:
         """Send one call; a safe one is resent after a dropped connection or a refusal, within
         the deadline."""
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        agent = forwarded_key.get()
+        if agent is not None:
+            headers = {"X-API-Key": agent.token, **(headers or {})}
         limit = deadline or self.total_timeout
         safe_to_resend = method == "GET" if retry is None else retry
         attempts = RETRY_ATTEMPTS if safe_to_resend else 1

@@ -39,6 +39,18 @@ class McpSettings(BaseSettings):
     mcp_token: SecretStr | None = Field(
         default=None, description="When set, streamable HTTP requests need 'Bearer <token>'."
     )
+    mcp_accept_api_keys: bool = Field(
+        default=False,
+        description="Over HTTP, take a catalog API key as the bearer token (checked with GET "
+        "/api/access) and call the API with it, so each agent acts under its own key's name and "
+        "scopes; CATALOG_MCP_TOKEN, if set, still works and uses the server's own key.",
+    )
+    mcp_key_cache_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="How long an agent's key check is remembered (s); a revoked key may pass "
+        "the door that long, but the API refuses its calls at once.",
+    )
     mcp_host: str = Field(default="127.0.0.1", description="Interface for --http.")
     mcp_port: int = Field(default=8001, ge=0, le=65535, description="Port for --http.")
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(

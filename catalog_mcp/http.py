@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog_api.serving import no_write_redirects, serve
+from catalog_mcp.agent_keys.door import AgentKeyMiddleware, AgentKeys
 from catalog_mcp.config import McpSettings
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,9 @@ class ShutdownAnswerMiddleware:
             raise
 
 
-def build_http_app(server: MCPServer, settings: McpSettings, *, host: str) -> ASGIApp:
+def build_http_app(
+    server: MCPServer, settings: McpSettings, *, host: str, agent_keys: AgentKeys | None = None
+) -> ASGIApp:
     """Build the ASGI app serving MCP at /mcp (stateless, so replicas can share a balancer)."""
 
     security = TransportSecuritySettings(
@@ -112,24 +115,30 @@ def build_http_app(server: MCPServer, settings: McpSettings, *, host: str) -> AS
     )
     app.add_route("/healthz", _healthz, methods=["GET"])
     no_write_redirects(app.router)
-    if settings.mcp_token is None:
+    token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
+    if agent_keys is not None:
+        return ShutdownAnswerMiddleware(AgentKeyMiddleware(app, agent_keys, token))
+    if token is None:
         if host not in {"127.0.0.1", "localhost", "::1"}:
             logger.warning(
                 "serving MCP on %s without CATALOG_MCP_TOKEN: anyone who reaches it can write", host
             )
         return ShutdownAnswerMiddleware(app)
-    return ShutdownAnswerMiddleware(
-        BearerTokenMiddleware(app, settings.mcp_token.get_secret_value())
-    )
+    return ShutdownAnswerMiddleware(BearerTokenMiddleware(app, token))
 
 
 def serve_http(
-    server: MCPServer, settings: McpSettings, *, host: str | None, port: int | None
+    server: MCPServer,
+    settings: McpSettings,
+    *,
+    host: str | None,
+    port: int | None,
+    agent_keys: AgentKeys | None = None,
 ) -> None:
     """Serve streamable HTTP with uvicorn until interrupted."""
     bind = host or settings.mcp_host
     bind_port = settings.mcp_port if port is None else port
-    app = build_http_app(server, settings, host=bind)
+    app = build_http_app(server, settings, host=bind, agent_keys=agent_keys)
     logger.info("serving MCP over streamable HTTP at http://%s:%s%s", bind, bind_port, MCP_PATH)
     serve(
         app,

@@ -23,8 +23,11 @@ TOOL_SCOPES = {
 }
 
 
-async def offer_tools_for_key(server: MCPServer, client: CatalogClient) -> None:
-    """Remove the tools the API says this server's key (or no key) may not use."""
+async def offer_tools_for_key(
+    server: MCPServer, client: CatalogClient, *, remove: bool = True
+) -> frozenset[str] | None:
+    """Remove the tools the API says this server's key (or no key) may not use; return its
+    scopes (None when the API could not say). With remove=False, only learn the scopes."""
     try:
         access = await client.access(deadline=ACCESS_DEADLINE)
     except CatalogError as error:
@@ -36,8 +39,16 @@ async def offer_tools_for_key(server: MCPServer, client: CatalogClient) -> None:
             "every tool, and the API refuses what the key may not do",
             access.get("error", "no scopes in its answer") if isinstance(access, dict) else "",
         )
-        return
-    scopes = {str(scope) for scope in scopes_given}
+        return None
+    scopes = frozenset(str(scope) for scope in scopes_given)
+    who = f"key '{access['key']}'" if access.get("key") else "no key"
+    if not remove:
+        logger.info(
+            "catalog API access with the server's %s: %s; agents may bring their own keys",
+            who,
+            ", ".join(sorted(scopes)) or "nothing",
+        )
+        return scopes
     removed = [
         tool.name
         for tool in server._tool_manager.list_tools()  # the SDK lists no tools publicly
@@ -45,10 +56,10 @@ async def offer_tools_for_key(server: MCPServer, client: CatalogClient) -> None:
     ]
     for name in removed:
         server.remove_tool(name)
-    who = f"key '{access['key']}'" if access.get("key") else "no key"
     logger.info(
         "catalog API access with %s: %s; %s",
         who,
         ", ".join(sorted(scopes)) or "nothing",
         f"tools left out: {', '.join(removed)}" if removed else "every tool offered",
     )
+    return scopes

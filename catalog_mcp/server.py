@@ -14,6 +14,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import ConfigDict, Field
 
 from catalog_mcp import __version__
+from catalog_mcp.agent_keys.door import AgentKeys
 from catalog_mcp.client import CatalogAPIError, CatalogClient, CatalogError
 from catalog_mcp.client_logging import log_to_client, serve_set_level
 from catalog_mcp.completions import PRODUCT_TEMPLATE, serve_completions
@@ -108,7 +109,12 @@ def _filters(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def build_server(settings: McpSettings, api_settings: ApiSettings | None = None) -> MCPServer:
+def build_server(
+    settings: McpSettings,
+    api_settings: ApiSettings | None = None,
+    *,
+    agent_keys: AgentKeys | None = None,
+) -> MCPServer:
     """Create the MCP server; its lifespan owns the one HTTP client to the API."""
 
     state = CatalogState()
@@ -116,8 +122,12 @@ def build_server(settings: McpSettings, api_settings: ApiSettings | None = None)
     @asynccontextmanager
     async def lifespan(running: MCPServer) -> AsyncIterator[CatalogClient]:
         async with state.open(settings, api_settings) as client:
-            await offer_tools_for_key(running, client)
-            yield client
+            if agent_keys is None:
+                await offer_tools_for_key(running, client)
+                yield client
+                return
+            async with agent_keys.serving(running, client):
+                yield client
 
     server: MCPServer = MCPServer(
         "catalog",
@@ -140,6 +150,8 @@ def build_server(settings: McpSettings, api_settings: ApiSettings | None = None)
     register_prompts(server)
     serve_set_level(server)
     serve_completions(server, lambda: state.client)
+    if agent_keys is not None:
+        agent_keys.list_tools_per_key(server)
     return server
 
 
