@@ -110,7 +110,10 @@ def _run(args: argparse.Namespace) -> None:
     if args.http and settings.mcp_accept_api_keys:
         from catalog_mcp.agent_keys.door import AgentKeys
 
-        agent_keys = AgentKeys(cache_seconds=settings.mcp_key_cache_seconds)
+        agent_keys = AgentKeys(
+            cache_seconds=settings.mcp_key_cache_seconds,
+            wrong_per_minute=settings.mcp_failed_keys_per_minute,
+        )
     server = build_server(settings, api_settings, agent_keys=agent_keys)
     # The SDK and its dependencies stay loaded for the whole session: keep them out of full
     # garbage collections, which otherwise stall a tool call every few seconds.

@@ -51,6 +51,13 @@ class McpSettings(BaseSettings):
         description="How long an agent's key check is remembered (s); a revoked key may pass "
         "the door that long, but the API refuses its calls at once.",
     )
+    mcp_failed_keys_per_minute: int = Field(
+        default=5,
+        ge=1,
+        description="Wrong keys an address may send to --http a minute before it gets 429; "
+        "keep it below the API's CATALOG_FAILED_KEYS_PER_MINUTE, which counts this server's "
+        "address for all its agents.",
+    )
     mcp_host: str = Field(default="127.0.0.1", description="Interface for --http.")
     mcp_port: int = Field(default=8001, ge=0, le=65535, description="Port for --http.")
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(

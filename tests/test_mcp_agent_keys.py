@@ -20,7 +20,7 @@ from catalog_mcp.config import McpSettings
 from catalog_mcp.connection import open_catalog
 from tests.mcp_results import ok, text
 from tests.processes import clean_env, command, free_port, running
-from tests.test_mcp_http import MCP_HEADERS, TOKEN, post
+from tests.test_mcp_http import INITIALIZE, MCP_HEADERS, TOKEN, post
 from tests.test_mcp_key_scopes import READ_TOOLS, WRITE_TOOLS, _token
 
 
@@ -124,6 +124,30 @@ def test_a_wrong_key_is_refused_at_the_door(remote: tuple[str, str, dict[str, st
     assert MCP_HEADERS  # the same initialize request as the shared-token tests
 
 
+async def test_a_guessing_client_is_stopped_at_the_door_not_the_other_agents(
+    remote: tuple[str, str, dict[str, str]],
+) -> None:
+    _, url, keys = remote
+    # More wrong keys than the API takes from one address (10 a minute): had they reached it,
+    # it would refuse every agent's key, since to the API they all come from this server.
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with httpx.AsyncClient(transport=transport, timeout=10) as guesser:
+        answers = [
+            await guesser.post(
+                url,
+                json=INITIALIZE,
+                headers={**MCP_HEADERS, "Authorization": f"Bearer cat_guess{n}"},
+            )
+            for n in range(12)
+        ]
+    assert [answer.status_code for answer in answers] == [401] * 5 + [429] * 7
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    http, mcp = _session(url, keys["writer-b"])
+    async with http, mcp:
+        created = await ok(mcp, "create_product", **_kite("Unbothered Kite"))
+    assert created["title"] == "Unbothered Kite"
+
+
 async def test_concurrent_agents_never_mix_keys(remote: tuple[str, str, dict[str, str]]) -> None:
     api, url, keys = remote
     rounds = 8
@@ -159,7 +183,7 @@ async def test_a_key_check_is_remembered_briefly_and_the_memory_is_bounded(
     settings: Settings,
 ) -> None:
     keys = await _keys(settings)
-    agent_keys = AgentKeys(cache_seconds=60, cache_size=2)
+    agent_keys = AgentKeys(cache_seconds=60, wrong_per_minute=5, cache_size=2)
     async with open_catalog(McpSettings(), settings) as client:
         agent_keys.client = client
         first = await agent_keys.identify(keys["writer-a"])

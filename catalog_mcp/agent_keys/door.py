@@ -6,10 +6,15 @@ import hashlib
 import hmac
 import json
 import logging
+import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from cachetools import TTLCache
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from mcp.server.mcpserver import MCPServer
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -35,8 +40,14 @@ class KeyCheckUnavailableError(Exception):
 class AgentKeys:
     """Who a bearer token is, as the catalog API says, remembered for a few seconds."""
 
-    def __init__(self, *, cache_seconds: float, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self, *, cache_seconds: float, wrong_per_minute: int, cache_size: int = CACHE_SIZE
+    ) -> None:
         self.client: CatalogClient | None = None
+        # The API counts wrong keys per address, and to it every agent has this server's
+        # address: a guessing client is stopped here, before it locks the others out there.
+        self._wrong = RateLimitItemPerMinute(wrong_per_minute)
+        self._guesses = MovingWindowRateLimiter(MemoryStorage())
         self.server_scopes: frozenset[str] | None = None
         # Keyed by a digest, so the cache holds no token; a wrong key is remembered too.
         self._known: TTLCache[bytes, AgentKey | None] = TTLCache(cache_size, cache_seconds)
@@ -55,6 +66,17 @@ class AgentKeys:
     def list_tools_per_key(self, server: MCPServer) -> None:
         """Make each tools/list show only the tools the caller's key may use."""
         server.middleware.append(ToolsOfTheKey(lambda: self.server_scopes))
+
+    async def guessing(self, address: str) -> float | None:
+        """Return the seconds address must wait after too many wrong keys, else None."""
+        if await self._guesses.test(self._wrong, address):
+            return None
+        reset_at, _ = await self._guesses.get_window_stats(self._wrong, address)
+        return max(1.0, reset_at - time.time())
+
+    async def note_wrong_key(self, address: str) -> None:
+        """Count one wrong key sent from address."""
+        await self._guesses.hit(self._wrong, address)
 
     async def identify(self, token: str) -> AgentKey | None:
         """Return the key token names, or None when the API does not know it."""
@@ -83,7 +105,7 @@ class AgentKeys:
 
 
 def _refusal(status: int, detail: str, headers: dict[str, str]) -> Response:
-    error = "unauthorized" if status == 401 else "unavailable"
+    error = {401: "unauthorized", 429: "too-many-wrong-keys"}.get(status, "unavailable")
     body = json.dumps({"error": error, "detail": detail}).encode()
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
@@ -113,7 +135,14 @@ class AgentKeyMiddleware:
             await self.app(stripped, receive, send)
             return
         key: AgentKey | None = None
+        address = scope["client"][0] if scope.get("client") else "unknown"
         if token:
+            wait = await self.keys.guessing(address)
+            if wait is not None:
+                detail = "Too many wrong keys from this address; retry later."
+                retry = {"Retry-After": str(math.ceil(wait))}
+                await _refusal(429, detail, retry)(scope, receive, send)
+                return
             try:
                 key = await self.keys.identify(token.decode("latin-1"))
             except KeyCheckUnavailableError as error:
@@ -122,6 +151,8 @@ class AgentKeyMiddleware:
                 await _refusal(503, detail, {"Retry-After": "1"})(scope, receive, send)
                 return
         if key is None:
+            if token:
+                await self.keys.note_wrong_key(address)
             detail = "Send Authorization: Bearer <a catalog API key> (catalog-api keys create)."
             challenge = 'Bearer realm="catalog-mcp"'
             if token:
