@@ -26,8 +26,7 @@ TOOL_SCOPES = {
 async def offer_tools_for_key(
     server: MCPServer, client: CatalogClient, *, remove: bool = True
 ) -> frozenset[str] | None:
-    """Remove the tools the API says this server's key (or no key) may not use; return its
-    scopes (None when the API could not say). With remove=False, only learn the scopes."""
+    """Remove (unless told not to) the tools this server's key may not use; return its scopes."""
     try:
         access = await client.access(deadline=ACCESS_DEADLINE)
     except CatalogError as error:

@@ -111,11 +111,7 @@ def _refusal(status: int, detail: str, headers: dict[str, str]) -> Response:
 
 
 class AgentKeyMiddleware:
-    """Take 'Authorization: Bearer <catalog API key>' (or the shared token); refuse others (401).
-
-    The header is stripped before the MCP app sees the request; a key is forwarded through
-    forwarded_key for this request only.
-    """
+    """Take a catalog API key (or the shared token) as bearer token, strip it, forward the key."""
 
     def __init__(self, app: ASGIApp, keys: AgentKeys, shared_token: str | None) -> None:
         self.app = app
