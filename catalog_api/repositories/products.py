@@ -33,9 +33,17 @@ from catalog_api.variants.filters import (
     lowest_matching_price,
     lowest_matching_prices,
     stocked_variant_priced,
+    variant_probe,
     variant_products,
 )
 from catalog_api.variants.models import ProductVariant
+from catalog_api.variants.plans import (
+    FilterPlan,
+    attribute_probe,
+    attribute_range,
+    choose,
+    options_first,
+)
 from catalog_api.variants.repository import is_sku_conflict
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -197,12 +205,19 @@ class ProductRepository:
             await connection.execute(insert(PRODUCTS), list(rows))
 
     def filtered(
-        self, stmt: SelectT, filters: ProductFilters, *, variants_joined: bool = False
+        self,
+        stmt: SelectT,
+        filters: ProductFilters,
+        *,
+        variants_joined: bool = False,
+        plan: FilterPlan | None = None,
     ) -> SelectT:
         """Add the filters' conditions to a select over products.
 
         variants_joined: stmt joins lowest_matching_prices already, which applies the option,
         stock and price conditions of the variant; they are not checked again.
+        plan (SQLite, a page's query): which option or attribute filter starts from its index
+        range, the others probed per product; None starts from each range.
         """
         conditions: list[ColumnElement[bool]] = []
         if filters.category is not None:
@@ -211,18 +226,31 @@ class ProductRepository:
             conditions.append(Product.status == filters.status)
         if filters.currency is not None:
             conditions.append(Product.currency == filters.currency)
-        conditions.extend(self._stock_and_price(filters, variants_joined))
+        conditions.extend(self._stock_and_price(filters, variants_joined, plan))
         if filters.brand is not None:
             conditions.append(brand_is(filters.brand))
-        conditions.extend(
-            attribute_is(self.dialect, key, value) for key, value in filters.attributes
-        )
+        conditions.extend(self._attributes(filters, plan))
         if filters.tag is not None:
             conditions.append(self._has_tag(filters.tag))
         return stmt.where(*conditions) if conditions else stmt
 
+    def _attributes(
+        self, filters: ProductFilters, plan: FilterPlan | None
+    ) -> list[ColumnElement[bool]]:
+        """Return the attribute conditions: ranges, or the plan's start and probes."""
+        if plan is None:
+            return [attribute_is(self.dialect, key, value) for key, value in filters.attributes]
+        return [
+            attribute_range(key, value)
+            if plan.start == ("attr", key, value)
+            else attribute_probe(key, value)
+            for key, value in filters.attributes
+        ]
+
     @staticmethod
-    def _stock_and_price(filters: ProductFilters, joined: bool) -> list[ColumnElement[bool]]:
+    def _stock_and_price(
+        filters: ProductFilters, joined: bool, plan: FilterPlan | None = None
+    ) -> list[ColumnElement[bool]]:
         """Return the stock and price conditions: of one variant, or of the product."""
         low, high = filters.min_price, filters.max_price
         conditions: list[ColumnElement[bool]] = []
@@ -230,10 +258,15 @@ class ProductRepository:
             # Needed, not sufficient: the lowest price is at most the matching variant's.
             conditions.append(Product.price_minor <= high)
         if filters.options:
-            if not joined:
-                matching = variant_products(
-                    filters.options, filters.in_stock, min_price=low, max_price=high
+            first = filters.options if plan is None else options_first(filters.options, plan)
+            if joined:
+                pass
+            elif first is None:
+                conditions.append(
+                    variant_probe(filters.options, filters.in_stock, min_price=low, max_price=high)
                 )
+            else:
+                matching = variant_products(first, filters.in_stock, min_price=low, max_price=high)
                 conditions.append(Product.id.in_(matching))
         elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
@@ -306,7 +339,10 @@ class ProductRepository:
             stmt = self.filtered(stmt, filters, variants_joined=True)
         else:
             key = SORT_COLUMNS[sort]
-            stmt = self.filtered(select(Product, key), filters)
+            plan = None
+            if self.dialect == "sqlite" and (filters.options or filters.attributes):
+                plan = await choose(self.session, filters.options, filters.attributes)
+            stmt = self.filtered(select(Product, key), filters, plan=plan)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
 
