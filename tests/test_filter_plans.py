@@ -37,6 +37,9 @@ QUERIES = [
     ("attr.material=leather&option.size=10&in_stock=true", {"Blue Ten Runner"}),
     ("option.colour=blue&max_price=9500&currency=USD", {"Red Ten Runner", "Sold Out Ten"}),
     ("option.colour=blue&min_price=10500&currency=USD", {"Blue Ten Runner"}),
+    ("in_stock=true&min_price=10500&currency=USD", {"Blue Ten Runner"}),
+    ("in_stock=true&min_price=9000&max_price=10000&currency=USD", {"Red Ten Runner"}),
+    ("in_stock=true&min_price=9000&attr.material=mesh&currency=USD", {"Red Ten Runner"}),
     ("option.size=10&sort=title&order=asc", {"Red Ten Runner", "Blue Ten Runner", "Sold Out Ten"}),
 ]  # fmt: skip
 ATTRIBUTE_ROWS = (

@@ -38,11 +38,13 @@ from catalog_api.variants.filters import (
 )
 from catalog_api.variants.models import ProductVariant
 from catalog_api.variants.plans import (
+    STOCKED,
     FilterPlan,
     attribute_probe,
     attribute_range,
     choose,
     options_first,
+    stocked_priced,
 )
 from catalog_api.variants.repository import is_sku_conflict
 
@@ -270,7 +272,9 @@ class ProductRepository:
                 conditions.append(Product.id.in_(matching))
         elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
-            if low is not None or high is not None:
+            if plan is not None and plan.start == STOCKED:
+                conditions.append(Product.id.in_(stocked_priced(low, high)))
+            elif low is not None or high is not None:
                 conditions.append(stocked_variant_priced(low, high))
         else:
             if filters.in_stock is False:
@@ -340,8 +344,11 @@ class ProductRepository:
         else:
             key = SORT_COLUMNS[sort]
             plan = None
-            if self.dialect == "sqlite" and (filters.options or filters.attributes):
-                plan = await choose(self.session, filters.options, filters.attributes)
+            stocked = filters.in_stock is True and not filters.options
+            stocked = stocked and filters.min_price is not None
+            if self.dialect == "sqlite" and (filters.options or filters.attributes or stocked):
+                prices = (filters.min_price, filters.max_price) if stocked else None
+                plan = await choose(self.session, filters.options, filters.attributes, prices)
             stmt = self.filtered(select(Product, key), filters, plan=plan)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]

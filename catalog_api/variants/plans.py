@@ -14,12 +14,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Integer, MetaData, Table, Text, exists, func, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.models import Product
-from catalog_api.variants.models import VariantOptionValue
+from catalog_api.variants.models import ProductVariant, VariantOptionValue
 
 # An index range of fewer entries than this is read and sorted; a larger one is probed.
 COMMON_ROWS = 5000
@@ -34,6 +47,10 @@ attribute_values = Table(
 )
 
 
+# The plan's start for in_stock=true with a price bound: the in-stock variants' price range.
+STOCKED = ("stock", "", "")
+
+
 @dataclass(frozen=True)
 class FilterPlan:
     """The filter whose index range starts the query, or None: every filter is probed."""
@@ -41,9 +58,32 @@ class FilterPlan:
     start: tuple[str, str, str] | None
 
 
-async def _entries(session: AsyncSession, kind: str, name: str, value: str) -> int:
+def stocked_priced(low: int | None, high: int | None) -> Select[Any]:
+    """Return a select of the product ids of in-stock variants priced within the bounds.
+
+    A range of the partial index ix_product_variants_in_stock_price (migration 0011, SQLite):
+    SQLite uses a partial index only when the query repeats its condition with the constant
+    itself, not a bound parameter, hence the literal 0.
+    """
+    price = ProductVariant.price_minor
+    stmt = select(ProductVariant.product_id).where(
+        ProductVariant.stock_quantity > literal_column("0")
+    )
+    if low is not None:
+        stmt = stmt.where(price >= low)
+    if high is not None:
+        stmt = stmt.where(price <= high)
+    return stmt
+
+
+async def _entries(
+    session: AsyncSession, kind: str, name: str, value: str, prices: tuple[int | None, int | None]
+) -> int:
     """Count the index entries of one filter, stopping at COMMON_ROWS."""
-    if kind == "option":
+    inner: Select[Any]
+    if kind == "stock":
+        inner = stocked_priced(*prices)
+    elif kind == "option":
         inner = select(VariantOptionValue.variant_id).where(
             VariantOptionValue.name == name, VariantOptionValue.value == value
         )
@@ -59,12 +99,19 @@ async def choose(
     session: AsyncSession,
     options: Sequence[tuple[str, str]],
     attributes: Sequence[tuple[str, str]],
+    stocked: tuple[int | None, int | None] | None = None,
 ) -> FilterPlan:
-    """Return the plan for these filters: start from the rarest rare one, if any."""
+    """Return the plan for these filters: start from the rarest rare one, if any.
+
+    stocked: the price bounds of in_stock=true without options, whose in-stock variants'
+    price range may start the query too.
+    """
     filters = [("option", n, v) for n, v in options] + [("attr", k, v) for k, v in attributes]
+    if stocked is not None:
+        filters.append(STOCKED)
     best: tuple[int, tuple[str, str, str]] | None = None
     for kind, name, value in filters:
-        count = await _entries(session, kind, name, value)
+        count = await _entries(session, kind, name, value, stocked or (None, None))
         if count < COMMON_ROWS and (best is None or count < best[0]):
             best = (count, (kind, name, value))
     return FilterPlan(start=None if best is None else best[1])
