@@ -32,6 +32,7 @@ from bench.generate import write_products
 from catalog_api.config import Settings
 from catalog_api.db import create_engine, create_session_factory
 from catalog_api.repositories import ProductFilters, ProductRepository
+from catalog_api.variants import plans
 from catalog_api.variants.plans import choose
 
 logger = logging.getLogger("bench.variant_filters")
@@ -85,18 +86,19 @@ async def _timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, float, Any]
     return statistics.median(times), max(times), result
 
 
-async def _run(url: str) -> None:
+async def _run(url: str, *, build: bool = True) -> None:
     engine = create_engine(Settings(database_url=url, auto_migrate=False))
     try:
-        await _measure(engine)
+        await _measure(engine, build=build)
     finally:
         await engine.dispose()
 
 
-async def _measure(engine: AsyncEngine) -> None:
+async def _measure(engine: AsyncEngine, *, build: bool) -> None:
     dialect = engine.dialect.name
     factory = create_session_factory(engine)
-    await add_variants(engine)
+    if build:
+        await add_variants(engine)
     for name, filters in CASES.items():
 
         async def page(filters: ProductFilters = filters) -> Any:
@@ -111,9 +113,11 @@ async def _measure(engine: AsyncEngine) -> None:
                 return await ProductRepository(session).count(filters)
 
         plan = "-"
-        if dialect == "sqlite" and (filters.options or filters.attributes):
+        stocked = filters.in_stock is True and not filters.options and filters.min_price
+        if dialect == "sqlite" and (filters.options or filters.attributes or stocked):
+            prices = (filters.min_price, filters.max_price) if stocked else None
             async with factory() as session:
-                chosen = await choose(session, filters.options, filters.attributes)
+                chosen = await choose(session, filters.options, filters.attributes, prices)
             plan = "probe per product" if chosen.start is None else f"range of {chosen.start}"
         median, slowest, rows = await _timed(page)
         count_median, _, count = await _timed(total)
@@ -172,7 +176,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of products")
     parser.add_argument("--dir", type=Path, required=True, help="where the files go")
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL")
+    parser.add_argument(
+        "--common-rows",
+        type=int,
+        default=plans.COMMON_ROWS,
+        help="SQLite: index entries from which a filter counts as common (10**9: always ranges)",
+    )
+    parser.add_argument("--reuse", help="measure this database URL, a catalog built before")
     args = parser.parse_args(argv)
+    plans.COMMON_ROWS = args.common_rows
+    if args.reuse:
+        asyncio.run(_run(args.reuse, build=False))
+        return 0
     with generated_catalog(args.n, args.dir, postgres=args.postgres) as url:
         asyncio.run(_run(url))
     return 0

@@ -249,11 +249,14 @@ class ProductRepository:
             for key, value in filters.attributes
         ]
 
-    @staticmethod
     def _stock_and_price(
-        filters: ProductFilters, joined: bool, plan: FilterPlan | None = None
+        self, filters: ProductFilters, joined: bool, plan: FilterPlan | None = None
     ) -> list[ColumnElement[bool]]:
-        """Return the stock and price conditions: of one variant, or of the product."""
+        """Return the stock and price conditions: of one variant, or of the product.
+
+        in_stock=true&min_price without a plan (a count, facets: every match is read) starts
+        from SQLite's in-stock price index rather than probe every in-stock product.
+        """
         low, high = filters.min_price, filters.max_price
         conditions: list[ColumnElement[bool]] = []
         if filters.by_variant and high is not None:
@@ -272,7 +275,8 @@ class ProductRepository:
                 conditions.append(Product.id.in_(matching))
         elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
-            if plan is not None and plan.start == STOCKED:
+            ranged = plan is None and self.dialect == "sqlite" and low is not None
+            if ranged or (plan is not None and plan.start == STOCKED):
                 conditions.append(Product.id.in_(stocked_priced(low, high)))
             elif low is not None or high is not None:
                 conditions.append(stocked_variant_priced(low, high))
