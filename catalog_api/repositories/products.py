@@ -357,6 +357,17 @@ class ProductRepository:
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
 
+    def filtered_matches(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
+        """Add the filters to a select of search matches, checking attributes per match.
+
+        On SQLite the attribute filters are probes of each match's index entries, not the
+        value's whole range (the matches are found first); options keep their range.
+        """
+        if self.dialect != "sqlite":
+            return self.filtered(stmt, filters)
+        start = ("option", *filters.options[0]) if filters.options else None
+        return self.filtered(stmt, filters, plan=FilterPlan(start=start))
+
     def matching_ids(self, filters: ProductFilters) -> Select[int]:
         """Return a select of the ids of the products that pass the filters."""
         return self.filtered(select(Product.id), filters)
