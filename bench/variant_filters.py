@@ -2,8 +2,9 @@
 
 python -m bench.variant_filters N --dir DIR [--postgres]: imports N generated products, gives
 each one of 500 brands and six variants (three of ten sizes x two of eight colours, stock
-0-2), then prints the plan of each filtered first page (the repository's own filter SQL) and
-its median time of 5 runs.
+0-2), then prints, for each filter, the first page (20, newest first) as ProductRepository
+.list_page reads it (SQLite's plan choice included): its median time of 5 runs and the
+slowest, and the count of all matches (the list's total) timed alike.
 --postgres uses a throwaway bench_wtvfilter_* database, dropped at the end.
 """
 
@@ -18,21 +19,21 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import pg
 from bench.generate import write_products
 from catalog_api.config import Settings
-from catalog_api.db import create_engine
-from catalog_api.models import Product
-from catalog_api.repositories import ProductFilters
-from catalog_api.variants.filters import attribute_is, brand_is, variant_products
+from catalog_api.db import create_engine, create_session_factory
+from catalog_api.repositories import ProductFilters, ProductRepository
+from catalog_api.variants import plans
+from catalog_api.variants.plans import choose
 
 logger = logging.getLogger("bench.variant_filters")
 
@@ -67,50 +68,70 @@ CASES: dict[str, ProductFilters] = {
     "brand=brand7 (1 in 500)": ProductFilters(brand="brand7"),
     "attr.color=blue": ProductFilters(attributes=(("color", "blue"),)),
     "attr.color=mauve (none)": ProductFilters(attributes=(("color", "mauve"),)),
+    "option.size=10&attr.color=blue": ProductFilters(
+        options=(("size", "10"),), attributes=(("color", "blue"),)
+    ),
+    "in_stock=true&min_price=90000": ProductFilters(currency="USD", in_stock=True, min_price=90000),
 }
 
 
-def _statement(dialect: str, filters: ProductFilters) -> Select[Any]:
-    """Return the list route's first page (newest first, 20) with these filters."""
-    stmt = select(Product.id)
-    if filters.options:
-        stmt = stmt.where(Product.id.in_(variant_products(filters.options, filters.in_stock)))
-    if filters.max_price is not None:
-        stmt = stmt.where(Product.price_minor <= filters.max_price)
-    if filters.brand is not None:
-        stmt = stmt.where(brand_is(filters.brand))
-    for key, value in filters.attributes:
-        stmt = stmt.where(attribute_is(dialect, key, value))
-    return stmt.order_by(Product.created_at.desc(), Product.id.desc()).limit(20)
+async def _timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, float, Any]:
+    """Return the median and slowest of 5 runs (after one to warm the caches), in ms."""
+    result = await work()
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        result = await work()
+        times.append(1000 * (time.perf_counter() - started))
+    return statistics.median(times), max(times), result
 
 
-async def _run(url: str) -> None:
-    engine = create_engine(Settings(database_url=url))
+async def _run(url: str, *, build: bool = True) -> None:
+    engine = create_engine(Settings(database_url=url, auto_migrate=False))
     try:
-        await _measure(engine)
+        await _measure(engine, build=build)
     finally:
         await engine.dispose()
 
 
-async def _measure(engine: AsyncEngine) -> None:
+async def _measure(engine: AsyncEngine, *, build: bool) -> None:
     dialect = engine.dialect.name
-    await add_variants(engine)
-    explain = "EXPLAIN (ANALYZE, BUFFERS) " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+    factory = create_session_factory(engine)
+    if build:
+        await add_variants(engine)
     for name, filters in CASES.items():
-        stmt = _statement(dialect, filters)
-        sql = str(stmt.compile(engine.sync_engine, compile_kwargs={"literal_binds": True}))
-        async with engine.connect() as connection:
-            plan = (await connection.execute(text(explain + sql))).all()
-            times = []
-            for _ in range(5):
-                started = time.perf_counter()
-                rows = (await connection.execute(stmt)).all()
-                times.append(time.perf_counter() - started)
+
+        async def page(filters: ProductFilters = filters) -> Any:
+            async with factory() as session:
+                repository = ProductRepository(session)
+                return await repository.list_page(
+                    filters, sort="created_at", descending=True, after=None, limit=21
+                )
+
+        async def total(filters: ProductFilters = filters) -> Any:
+            async with factory() as session:
+                return await ProductRepository(session).count(filters)
+
+        plan = "-"
+        stocked = filters.in_stock is True and not filters.options and filters.min_price
+        if dialect == "sqlite" and (filters.options or filters.attributes or stocked):
+            prices = (filters.min_price, filters.max_price) if stocked else None
+            async with factory() as session:
+                chosen = await choose(session, filters.options, filters.attributes, prices)
+            plan = "probe per product" if chosen.start is None else f"range of {chosen.start}"
+        median, slowest, rows = await _timed(page)
+        count_median, _, count = await _timed(total)
         logger.info(
-            "== %s: %d rows, median %.2f ms", name, len(rows), 1000 * statistics.median(times)
+            "%s | %-45s | page %8.1f ms (max %8.1f) %2d rows | total %8.1f ms (%d) | %s",
+            dialect,
+            name,
+            median,
+            slowest,
+            len(rows),
+            count_median,
+            count,
+            plan,
         )
-        for line in plan:
-            logger.info("   %s", " ".join(str(part) for part in line))
 
 
 @contextmanager
@@ -155,7 +176,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of products")
     parser.add_argument("--dir", type=Path, required=True, help="where the files go")
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL")
+    parser.add_argument(
+        "--common-rows",
+        type=int,
+        default=plans.COMMON_ROWS,
+        help="SQLite: index entries from which a filter counts as common (10**9: always ranges)",
+    )
+    parser.add_argument("--reuse", help="measure this database URL, a catalog built before")
     args = parser.parse_args(argv)
+    plans.COMMON_ROWS = args.common_rows
+    if args.reuse:
+        asyncio.run(_run(args.reuse, build=False))
+        return 0
     with generated_catalog(args.n, args.dir, postgres=args.postgres) as url:
         asyncio.run(_run(url))
     return 0

@@ -146,15 +146,31 @@ class PriceBand(BaseModel):
 
 
 class Facets(BaseModel):
-    """Counts of all matches by category, tag and status, price bands (minor units) per currency,
-    how many were counted and whether that is all: to choose the next call's filter."""
+    """Counts of all matches by category, tag, status, brand, option and attribute values, price
+    bands (minor units) per currency, how many were counted and whether that is all: to choose
+    the next call's filter."""
 
     category: dict[str, int] = Field(description="Top categories -> matches.")
     tag: dict[str, int] = Field(description="Top tags -> matches.")
     status: dict[str, int]
+    brand: dict[str, int] | None = Field(default=None, description="Top brands -> matches.")
+    option: dict[str, dict[str, int]] | None = Field(
+        default=None, description="Option name -> value -> matches (casefolded)."
+    )
+    attribute: dict[str, dict[str, int]] | None = Field(
+        default=None, description="Attribute key -> value -> matches."
+    )
     price: list[PriceBand] = Field(description="Price bands of the commonest currencies.")
     counted: int = Field(description="Matches counted.")
     complete: bool = Field(description="False: too many matches; only `counted` were counted.")
+
+
+def _facets(data: dict[str, Any]) -> Facets:
+    """Return the API's facets, the brand, option and attribute parts left out when empty."""
+    cleaned = clean_data(data)
+    for part in ("brand", "option", "attribute"):
+        cleaned[part] = cleaned.get(part) or None
+    return Facets.model_validate(cleaned)
 
 
 def _quoted(words: list[str]) -> str:
@@ -219,7 +235,7 @@ class ProductPage(BaseModel):
             items=items,
             total=total if page.get("total_is_exact", True) else max(total, len(items)),
             next_cursor=page.get("next_cursor"),
-            facets=None if facets is None else Facets.model_validate(clean_data(facets)),
+            facets=None if facets is None else _facets(facets),
             read_as=read_as(page.get("interpretation"), bool(items), page.get("total_is_exact")),
         )
 

@@ -408,3 +408,30 @@ async def test_list_products_returns_compact_facets_when_asked(settings: Setting
         assert len(json.dumps(page["facets"], separators=(",", ":"))) < 250
         narrowed = await call(mcp, "search_products", query="kettle", facets=True)
         assert narrowed["facets"]["category"] == {"kitchen": 2}
+
+
+async def test_facets_carry_brands_options_and_attributes(settings: Settings) -> None:
+    variants = [
+        {"sku": f"BOOT-{size}-{colour}", "option_values": {"Size": size, "Colour": colour},
+         "price_minor": 9000, "stock_quantity": 1}
+        for size, colour in [("9", "Black"), ("10", "Black"), ("10", "Tan")]
+    ]  # fmt: skip
+    boot = kettle(
+        title="Hiking Boot", category="footwear", brand="Northpeak",
+        attributes={"material": "leather"},
+        options=[{"name": "Size", "values": ["9", "10"]},
+                 {"name": "Colour", "values": ["Black", "Tan"]}],
+        variants=variants,
+    )  # fmt: skip
+    del boot["price_minor"], boot["stock_quantity"]
+    async with connect(settings) as mcp:
+        await call(mcp, "create_product", **boot)
+        await call(mcp, "create_product", **kettle(attributes={"material": "copper"}))
+        page = await call(mcp, "list_products", facets=True)
+        facets = page["facets"]
+        assert facets["brand"] == {"Northpeak": 1}
+        assert facets["option"] == {"colour": {"black": 1, "tan": 1}, "size": {"10": 1, "9": 1}}
+        assert facets["attribute"] == {"material": {"copper": 1, "leather": 1}}
+        narrowed = await call(mcp, "list_products", category="kitchen", facets=True)
+        assert "brand" not in narrowed["facets"]
+        assert "option" not in narrowed["facets"]

@@ -34,9 +34,19 @@ from catalog_api.variants.filters import (
     lowest_matching_price,
     lowest_matching_prices,
     stocked_variant_priced,
+    variant_probe,
     variant_products,
 )
 from catalog_api.variants.models import ProductVariant
+from catalog_api.variants.plans import (
+    STOCKED,
+    FilterPlan,
+    attribute_probe,
+    attribute_range,
+    choose,
+    options_first,
+    stocked_priced,
+)
 from catalog_api.variants.repository import is_sku_conflict
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -200,12 +210,19 @@ class ProductRepository:
             await connection.execute(insert(PRODUCTS), list(rows))
 
     def filtered(
-        self, stmt: SelectT, filters: ProductFilters, *, variants_joined: bool = False
+        self,
+        stmt: SelectT,
+        filters: ProductFilters,
+        *,
+        variants_joined: bool = False,
+        plan: FilterPlan | None = None,
     ) -> SelectT:
         """Add the filters' conditions to a select over products.
 
         variants_joined: stmt joins lowest_matching_prices already, which applies the option,
         stock and price conditions of the variant; they are not checked again.
+        plan (SQLite, a page's query): which option or attribute filter starts from its index
+        range, the others probed per product; None starts from each range.
         """
         conditions: list[ColumnElement[bool]] = []
         if filters.category is not None:
@@ -214,35 +231,59 @@ class ProductRepository:
             conditions.append(Product.status == filters.status)
         if filters.currency is not None:
             conditions.append(Product.currency == filters.currency)
-        conditions.extend(self._stock_and_price(filters, variants_joined))
+        conditions.extend(self._stock_and_price(filters, variants_joined, plan))
         if filters.brand is not None:
             conditions.append(brand_is(filters.brand))
-        conditions.extend(
-            attribute_is(self.dialect, key, value) for key, value in filters.attributes
-        )
+        conditions.extend(self._attributes(filters, plan))
         if filters.tag is not None:
             conditions.append(self._has_tag(filters.tag))
         if filters.created_by is not None:
             conditions.append(Product.id.in_(created_by(filters.created_by)))
         return stmt.where(*conditions) if conditions else stmt
 
-    @staticmethod
-    def _stock_and_price(filters: ProductFilters, joined: bool) -> list[ColumnElement[bool]]:
-        """Return the stock and price conditions: of one variant, or of the product."""
+    def _attributes(
+        self, filters: ProductFilters, plan: FilterPlan | None
+    ) -> list[ColumnElement[bool]]:
+        """Return the attribute conditions: ranges, or the plan's start and probes."""
+        if plan is None:
+            return [attribute_is(self.dialect, key, value) for key, value in filters.attributes]
+        return [
+            attribute_range(key, value)
+            if plan.start == ("attr", key, value)
+            else attribute_probe(key, value)
+            for key, value in filters.attributes
+        ]
+
+    def _stock_and_price(
+        self, filters: ProductFilters, joined: bool, plan: FilterPlan | None = None
+    ) -> list[ColumnElement[bool]]:
+        """Return the stock and price conditions: of one variant, or of the product.
+
+        in_stock=true&min_price without a plan (a count, facets: every match is read) starts
+        from SQLite's in-stock price index rather than probe every in-stock product.
+        """
         low, high = filters.min_price, filters.max_price
         conditions: list[ColumnElement[bool]] = []
         if filters.by_variant and high is not None:
             # Needed, not sufficient: the lowest price is at most the matching variant's.
             conditions.append(Product.price_minor <= high)
         if filters.options:
-            if not joined:
-                matching = variant_products(
-                    filters.options, filters.in_stock, min_price=low, max_price=high
+            first = filters.options if plan is None else options_first(filters.options, plan)
+            if joined:
+                pass
+            elif first is None:
+                conditions.append(
+                    variant_probe(filters.options, filters.in_stock, min_price=low, max_price=high)
                 )
+            else:
+                matching = variant_products(first, filters.in_stock, min_price=low, max_price=high)
                 conditions.append(Product.id.in_(matching))
         elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
-            if low is not None or high is not None:
+            ranged = plan is None and self.dialect == "sqlite" and low is not None
+            if ranged or (plan is not None and plan.start == STOCKED):
+                conditions.append(Product.id.in_(stocked_priced(low, high)))
+            elif low is not None or high is not None:
                 conditions.append(stocked_variant_priced(low, high))
         else:
             if filters.in_stock is False:
@@ -311,9 +352,26 @@ class ProductRepository:
             stmt = self.filtered(stmt, filters, variants_joined=True)
         else:
             key = SORT_COLUMNS[sort]
-            stmt = self.filtered(select(Product, key), filters)
+            plan = None
+            stocked = filters.in_stock is True and not filters.options
+            stocked = stocked and filters.min_price is not None
+            if self.dialect == "sqlite" and (filters.options or filters.attributes or stocked):
+                prices = (filters.min_price, filters.max_price) if stocked else None
+                plan = await choose(self.session, filters.options, filters.attributes, prices)
+            stmt = self.filtered(select(Product, key), filters, plan=plan)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
+
+    def filtered_matches(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
+        """Add the filters to a select of search matches, checking attributes per match.
+
+        On SQLite the attribute filters are probes of each match's index entries, not the
+        value's whole range (the matches are found first); options keep their range.
+        """
+        if self.dialect != "sqlite":
+            return self.filtered(stmt, filters)
+        start = ("option", *filters.options[0]) if filters.options else None
+        return self.filtered(stmt, filters, plan=FilterPlan(start=start))
 
     def matching_ids(self, filters: ProductFilters) -> Select[int]:
         """Return a select of the ids of the products that pass the filters."""

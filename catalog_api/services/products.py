@@ -275,7 +275,7 @@ class ProductService:
             query.q,
             None
             if query.filters == ProductFilters()
-            else lambda stmt: self.products.filtered(stmt, query.filters),
+            else lambda stmt: self.products.filtered_matches(stmt, query.filters),
             None if relevance else self.products.sort_key(query.sort.value, query.filters),
         )
         if relevance:

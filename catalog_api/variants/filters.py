@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from catalog_api.models import Product
 from catalog_api.variants.models import ProductVariant, VariantOptionValue
+from catalog_api.variants.plans import attribute_range
 
 # The most option.* and attr.* parameters one request may give (each adds a join or probe).
 MAX_OPTION_FILTERS = 8
@@ -86,6 +87,41 @@ def _matching(
     return stmt
 
 
+def variant_probe(
+    options: Sequence[tuple[str, str]],
+    in_stock: bool | None,
+    *,
+    min_price: int | None = None,
+    max_price: int | None = None,
+) -> ColumnElement[bool]:
+    """Match the product when one of its variants holds every option value (as variant_products).
+
+    A probe per product: the range of (product_id, name, value) (that index holds the key's
+    variant_id too), each further value a point probe of the key, then the variant's row
+    only if stock or prices are asked.
+    """
+    (name, value), rest = options[0], options[1:]
+    anchor = aliased(VariantOptionValue)
+    stmt = (
+        select(literal(1))
+        .select_from(anchor)
+        .where(anchor.product_id == Product.id, anchor.name == name, anchor.value == value)
+    )
+    for other_name, other_value in rest:
+        other = aliased(VariantOptionValue)
+        stmt = stmt.join(
+            other,
+            (other.variant_id == anchor.variant_id)
+            & (other.name == other_name)
+            & (other.value == other_value),
+        )
+    variant = aliased(ProductVariant)
+    conditions = _variant_conditions(variant, in_stock, min_price, max_price)
+    if conditions:
+        stmt = stmt.join(variant, variant.id == anchor.variant_id).where(*conditions)
+    return exists(stmt)
+
+
 def stocked_variant_priced(min_price: int | None, max_price: int | None) -> ColumnElement[bool]:
     """Match products with one variant in stock priced within the bounds (either may be None).
 
@@ -136,14 +172,10 @@ def attribute_is(dialect: str, key: str, value: str) -> ColumnElement[bool]:
 
     PostgreSQL: containment, answered from the GIN index of migration 0009 (jsonb_path_ops, one
     hash of the key path and value per attribute): a bitmap of the matching rows, whatever the
-    catalog size. SQLite has no index over a JSON map's entries: each candidate row's
-    attributes are read (json_each), so a rare attribute alone reads the whole table (about a
-    second per million rows); other filters and the page's LIMIT bound the rows read first.
+    catalog size. SQLite: the (key, value) range of product_attribute_values (migration 0011);
+    a page's query may probe it per product instead (catalog_api/variants/plans.py).
     """
     if dialect == "postgresql":
         document = func.jsonb_build_object(literal(key), literal(value))
         return Product.attributes.op("@>", is_comparison=True)(document)
-    each = func.json_each(Product.attributes).table_valued("key", "value")
-    return exists(
-        select(literal(1)).select_from(each).where(each.c.key == key, each.c.value == value)
-    )
+    return attribute_range(key, value)

@@ -1,0 +1,140 @@
+"""SQLite's per-request choice of filter plan, and the attribute index that serves it.
+
+Every query is asked under each plan (COMMON_ROWS at 0: every filter probed per product;
+huge: the rarest filter starts from its index range; the default) and must give the same
+products; on PostgreSQL (no plan there) the same queries give the same answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from catalog_api.variants import plans
+from tests.conftest import create
+from tests.test_variant_filters import _seed, _shoe, _titles, _variant
+
+PLANS = {"probe": 0, "range": 10**9, "default": plans.COMMON_ROWS}
+QUERIES = [
+    ("option.size=10", {"Red Ten Runner", "Blue Ten Runner", "Sold Out Ten"}),
+    ("option.size=10&option.colour=blue", {"Blue Ten Runner", "Sold Out Ten"}),
+    ("option.size=10&option.colour=blue&in_stock=true", {"Blue Ten Runner"}),
+    ("option.size=9&option.colour=red&in_stock=false", {"Blue Ten Runner"}),
+    ("option.size=10&option.size=9", set()),
+    ("option.size=11", set()),
+    ("attr.material=mesh", {"Red Ten Runner", "Plain Runner"}),
+    ("attr.material=mesh&attr.fit=wide", {"Red Ten Runner"}),
+    ("attr.material=mesh&option.colour=blue", {"Red Ten Runner"}),
+    ("attr.material=leather&option.size=10&in_stock=true", {"Blue Ten Runner"}),
+    ("option.colour=blue&max_price=9500&currency=USD", {"Red Ten Runner", "Sold Out Ten"}),
+    ("option.colour=blue&min_price=10500&currency=USD", {"Blue Ten Runner"}),
+    ("in_stock=true&min_price=10500&currency=USD", {"Blue Ten Runner"}),
+    ("in_stock=true&min_price=9000&max_price=10000&currency=USD", {"Red Ten Runner"}),
+    ("in_stock=true&min_price=9000&attr.material=mesh&currency=USD", {"Red Ten Runner"}),
+    ("option.size=10&sort=title&order=asc", {"Red Ten Runner", "Blue Ten Runner", "Sold Out Ten"}),
+]  # fmt: skip
+ATTRIBUTE_ROWS = (
+    "SELECT p.slug, a.key, a.value FROM product_attribute_values a "
+    "JOIN products p ON p.id = a.product_id ORDER BY 1, 2, 3"
+)
+JSON_ROWS = (
+    "SELECT p.slug, e.key, e.value FROM products p, json_each(p.attributes) e ORDER BY 1, 2, 3"
+)
+
+
+async def _import(database_url: str, source: Path, *args: str) -> int | None:
+    """Run the importer's command line on the database, in its own process (it runs a loop)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "catalog_api.cli",
+        "import",
+        str(source),
+        *args,
+        env={**os.environ, "CATALOG_DATABASE_URL": database_url},
+    )
+    return await process.wait()
+
+
+@pytest.mark.parametrize("plan", PLANS)
+@pytest.mark.parametrize(("query", "expected"), QUERIES)
+async def test_every_plan_finds_the_same_products(
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    plan: str,
+    query: str,
+    expected: set[str],
+) -> None:
+    monkeypatch.setattr(plans, "COMMON_ROWS", PLANS[plan])
+    await _seed(client)
+    assert await _titles(client, "/api/products", query) == expected
+
+
+@pytest.mark.parametrize("plan", PLANS)
+async def test_every_plan_pages_the_same(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, plan: str
+) -> None:
+    monkeypatch.setattr(plans, "COMMON_ROWS", PLANS[plan])
+    for n in range(7):
+        variants = [_variant(f"Q{n}-10", "10", "Blue", 5000 + n, n % 2)]
+        variants.append(_variant(f"Q{n}-9", "9", "Red", 4000, 1))
+        body = _shoe(f"Pager {n}", "Pagerco", variants, attributes={"fit": "wide" if n else "x"})
+        assert (await client.post("/api/products", json=body)).status_code == 201
+    seen: list[str] = []
+    cursor = None
+    params: dict[str, Any] = {"option.size": "10", "attr.fit": "wide", "limit": 2}
+    while True:
+        extra: dict[str, str] = {"cursor": cursor} if cursor else {}
+        page = (await client.get("/api/products", params={**params, **extra})).json()
+        seen.extend(item["title"] for item in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"Pager {n}" for n in range(6, 0, -1)]
+    assert page["total"] == 6
+
+
+async def test_attribute_filters_follow_every_write(
+    client: httpx.AsyncClient, database_url: str, tmp_path: Path
+) -> None:
+    a = await create(client, title="Alpha", attributes={"material": "wool", "fit": "slim"})
+    b = await create(client, title="Beta", attributes={"material": "wool"})
+    response = await client.patch(
+        f"/api/products/{a['id']}", json={"attributes": {"material": "silk"}}
+    )
+    assert response.status_code == 200, response.text
+    body = {k: v for k, v in b.items() if k in ("title", "category", "currency", "status")}
+    replaced = await client.put(
+        f"/api/products/{b['id']}",
+        json={**body, "price_minor": 100, "stock_quantity": 1, "attributes": {"fit": "slim"}},
+    )
+    assert replaced.status_code == 200, replaced.text
+    c = await create(client, title="Gamma", attributes={"material": "wool"})
+    assert (await client.delete(f"/api/products/{c['id']}")).status_code == 204
+    source = tmp_path / "more.jsonl"
+    line = {"title": "Delta", "category": "apparel", "currency": "USD", "price_minor": 100}
+    source.write_text(json.dumps({**line, "attributes": {"material": "felt"}}) + "\n")
+    assert await _import(database_url, source) == 0
+    source.write_text(json.dumps({**line, "attributes": {"material": "wool"}}) + "\n")
+    assert await _import(database_url, source, "--on-conflict", "update") == 0
+    for query, expected in [
+        ("attr.material=wool", {"Delta"}),
+        ("attr.material=silk", {"Alpha"}),
+        ("attr.fit=slim", {"Beta"}),
+    ]:
+        assert await _titles(client, "/api/products", query) == expected
+    if database_url.startswith("sqlite"):
+        path = database_url.removeprefix("sqlite+aiosqlite:///")
+        with closing(sqlite3.connect(path)) as connection:
+            indexed = connection.execute(ATTRIBUTE_ROWS).fetchall()
+            assert indexed == connection.execute(JSON_ROWS).fetchall()
+            assert len(indexed) == 3
