@@ -172,7 +172,7 @@ def attribute_is(dialect: str, key: str, value: str) -> ColumnElement[bool]:
 
     PostgreSQL: containment, answered from the GIN index of migration 0009 (jsonb_path_ops, one
     hash of the key path and value per attribute): a bitmap of the matching rows, whatever the
-    catalog size. SQLite: the (key, value) range of product_attribute_values (migration 0011);
+    catalog size. SQLite: the (key, value) range of product_attribute_values (migration 0012);
     a page's query may probe it per product instead (catalog_api/variants/plans.py).
     """
     if dialect == "postgresql":

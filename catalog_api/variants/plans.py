@@ -37,7 +37,7 @@ from catalog_api.variants.models import ProductVariant, VariantOptionValue
 # An index range of fewer entries than this is read and sorted; a larger one is probed.
 COMMON_ROWS = 5000
 
-# SQLite only (migration 0011), kept by triggers on products: one row per attribute entry.
+# SQLite only (migration 0012), kept by triggers on products: one row per attribute entry.
 attribute_values = Table(
     "product_attribute_values",
     MetaData(),
@@ -61,7 +61,7 @@ class FilterPlan:
 def stocked_priced(low: int | None, high: int | None) -> Select[Any]:
     """Return a select of the product ids of in-stock variants priced within the bounds.
 
-    A range of the partial index ix_product_variants_in_stock_price (migration 0011, SQLite):
+    A range of the partial index ix_product_variants_in_stock_price (migration 0012, SQLite):
     SQLite uses a partial index only when the query repeats its condition with the constant
     itself, not a bound parameter, hence the literal 0.
     """

@@ -15,8 +15,8 @@ they are few, instead of probing every in-stock product's variants.
 PostgreSQL keeps its GIN index over products.attributes (0009) and plans by its statistics
 (the price probes cost ~0.1 s at 50k there): nothing here.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
