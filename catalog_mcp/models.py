@@ -195,7 +195,13 @@ def read_as(interpretation: dict[str, Any] | None, found: bool, exact: bool | No
     reading = interpretation.get("reading") or {}
     if reading.get("filters"):
         read = [f"{f['label']} ({f['parameter']}={f['value']})" for f in reading["filters"]]
-        parts.append(f"filters read from the words: {', '.join(dict.fromkeys(read))}")
+        if reading.get("relaxed"):
+            parts.append(
+                f"nothing matched the filters read ({', '.join(dict.fromkeys(read))}): "
+                "searched the words as written"
+            )
+        else:
+            parts.append(f"filters read from the words: {', '.join(dict.fromkeys(read))}")
     if exact is False:
         parts.append("total counts the best matches only")
     if not parts:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from catalog_mcp.client import CatalogAPIError
 from catalog_mcp.errors import api_error_text, argument_error_text
-from catalog_mcp.models import Product, matched_fields
+from catalog_mcp.models import Product, matched_fields, read_as
 from catalog_mcp.money import to_minor
 from catalog_mcp.selection import select_variant
 from catalog_mcp.tool_schemas import compact_output
@@ -177,3 +177,24 @@ def test_variant_prices_are_written_as_the_api_writes_product_prices(
 ) -> None:
     assert major(amount, decimals) == text
     assert minor_unit(text) == decimals
+
+
+def test_a_relaxed_reading_says_the_filters_were_not_applied() -> None:
+    boots_under_30 = {
+        "label": "under 30.00 USD",
+        "parameter": "max_price",
+        "value": "2999",
+        "written": "under 30 dollars",
+    }
+    interpretation = {
+        "searched_for": ["boots"],
+        "reading": {"words": "boots", "filters": [boots_under_30], "relaxed": True},
+    }
+    said = read_as(interpretation, found=True, exact=True)
+    assert said is not None
+    assert "nothing matched the filters read (under 30.00 USD (max_price=2999))" in said
+    assert "filters read from the words" not in said
+    interpretation["reading"]["relaxed"] = False  # type: ignore[index]
+    assert "filters read from the words: under 30.00 USD" in (
+        read_as(interpretation, found=True, exact=True) or ""
+    )

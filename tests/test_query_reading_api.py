@@ -182,3 +182,26 @@ async def test_odd_queries_are_read_without_error(client: httpx.AsyncClient, que
     if response.status_code == 200:
         reading = response.json()["interpretation"]["reading"]
         assert all(f["value"] for f in reading["filters"])
+
+
+async def test_filters_read_that_nothing_matches_are_dropped_and_said(
+    client: httpx.AsyncClient,
+) -> None:
+    ids = await seed_catalog(client)
+    data = await _search(client, q="waterproof boots under 30 dollars", interpret=True)
+    reading = data["interpretation"]["reading"]
+    assert reading["relaxed"] is True
+    assert _read(data)["max_price"] == "2999"  # read, shown, and not applied
+    found = {item["id"] for item in data["items"]}
+    assert ids["Northpeak Waterproof Hiking Boots"] in found
+    assert ids["Waterproof Rain Boots"] in found
+    assert data["interpretation"]["searched_for"][:2] == ["waterproof", "boots"]
+
+
+async def test_filters_read_that_match_are_not_relaxed(client: httpx.AsyncClient) -> None:
+    ids = await seed_catalog(client)
+    data = await _search(client, q="waterproof boots under 100 dollars", interpret=True)
+    assert data["interpretation"]["reading"]["relaxed"] is False
+    found = {item["id"] for item in data["items"]}
+    assert ids["Northpeak Waterproof Hiking Boots"] in found
+    assert ids["Waterproof Rain Boots"] not in found  # 150.00: the bound applies

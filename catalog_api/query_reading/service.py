@@ -67,7 +67,7 @@ def merged_filters(filters: ProductFilters, reading: Reading) -> ProductFilters:
     return replace(filters, **changes)  # type: ignore[arg-type]
 
 
-def reading_out(reading: Reading) -> QueryReading:
+def reading_out(reading: Reading, *, relaxed: bool = False) -> QueryReading:
     """Describe a reading for the search response."""
     return QueryReading(
         words=reading.words,
@@ -76,10 +76,27 @@ def reading_out(reading: Reading) -> QueryReading:
             for f in reading.filters
         ],
         source=reading.source,
+        relaxed=relaxed,
     )
 
 
 async def search_interpreted(
+    products: ProductService, reading: Reading, query: SearchQuery
+) -> SearchPage:
+    """Search as read; when nothing matches the filters read, search as written instead.
+
+    An empty page would tell an agent the store has nothing, where it has only nothing that
+    matches every constraint read (all of a catalog's products out of stock, say).
+    """
+    page = await _search_as_read(products, reading, query)
+    if page.total or query.cursor is not None or not reading.filters:
+        return page
+    page = await products.search(query)
+    page.interpretation.reading = reading_out(reading, relaxed=True)
+    return page
+
+
+async def _search_as_read(
     products: ProductService, reading: Reading, query: SearchQuery
 ) -> SearchPage:
     """Search the words left with the filters read; no words left lists the filtered products."""

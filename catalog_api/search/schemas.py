@@ -47,6 +47,12 @@ class QueryReading(BaseModel):
         description="offline (the built-in reader) or model:<provider> (CATALOG_INTERPRET_MODEL).",
         examples=["offline"],
     )
+    relaxed: bool = Field(
+        default=False,
+        description="True when no product matched the filters read: they were dropped and the "
+        "query searched as written, with the explicit parameters only (tell the user: no "
+        "'in stock' boots; showing boots).",
+    )
 
 
 class QueryInterpretation(BaseModel):
