@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import logging
 import math
-import time
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from symspellpy import SymSpell, Verbosity
 from symspellpy.suggest_item import SuggestItem
 
 from catalog_api.collector import freeze_long_lived
+from catalog_api.reloading import ReloadingCache
 from catalog_api.search.analyzer import STOP_WORDS, UNIT_SPELLINGS
 
 logger = logging.getLogger(__name__)
 
 # Words the speller knows: the commonest terms, so memory stays bounded on a huge catalog.
 SPELLER_WORDS = 60_000
-# A first load that takes longer than this finishes in the background; searches meanwhile
-# rank without corrections.
-FIRST_LOAD_WAIT_SECONDS = 2.0
-# Reload when this process wrote since the last load (at least 20 load durations apart, so a
-# big catalog is not read over and over), and every RELOAD_SECONDS whatever happened (other
-# processes write too). A catalog this small is read again at once, the search waiting.
-RELOAD_SECONDS = 300.0
-INLINE_LOAD_PRODUCTS = 2_000
 
 # A known word this rare is also read as a neighbour at least RARE_RATIO times as common
 # ('rigid combo' as 'ridgid', 'latter' as 'ladder'): the typo is in a few titles too.
@@ -175,102 +164,20 @@ async def load_vocabulary(connection: AsyncConnection) -> Vocabulary:
     )
 
 
-@dataclass
-class _Entry:
-    vocabulary: Vocabulary | None = None
-    loaded_at: float = 0.0
-    load_seconds: float = 0.0
-    generation: int = -1
-    task: asyncio.Task[None] | None = None
+def _vocabulary_read(vocabulary: Vocabulary, seconds: float) -> None:
+    freeze_long_lived()  # the speller lives until the next read
+    logger.debug(
+        "search vocabulary: %d terms over %d products in %.2f s",
+        len(vocabulary.frequencies),
+        vocabulary.document_count,
+        seconds,
+    )
 
 
-class VocabularyCache:
-    """One vocabulary per database, reloaded in the background when writes made it stale."""
-
-    def __init__(self) -> None:
-        self._entries: weakref.WeakKeyDictionary[AsyncEngine, _Entry] = weakref.WeakKeyDictionary()
-        self._generation = 0
-
-    def changed(self) -> None:
-        """Note that products were written, so the vocabulary should be read again."""
-        self._generation += 1
-
-    def warm(self, engine: AsyncEngine) -> None:
-        """Start reading the database's vocabulary now (at start-up), not at the first search."""
-        entry = self._entries.setdefault(engine, _Entry())
-        if entry.task is None and entry.vocabulary is None:
-            self._start(engine, entry)
-
-    async def close(self, engine: AsyncEngine) -> None:
-        """Stop a load still running for the database and forget its vocabulary."""
-        entry = self._entries.pop(engine, None)
-        if entry is not None and entry.task is not None:
-            entry.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await entry.task
-
-    def ready(self, engine: AsyncEngine) -> bool:
-        """Tell whether the database's vocabulary has been read."""
-        entry = self._entries.get(engine)
-        return entry is not None and entry.vocabulary is not None
-
-    async def get(self, engine: AsyncEngine) -> Vocabulary:
-        """Return the database's vocabulary, loading it first or refreshing it behind the scenes."""
-        entry = self._entries.setdefault(engine, _Entry())
-        # Twice: a load that began before a write may end stale, and a cheap one is redone.
-        for _ in range(2):
-            if entry.task is None and self._stale(entry):
-                self._start(engine, entry)
-            if entry.task is None:
-                break
-            if entry.vocabulary is None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(entry.task), FIRST_LOAD_WAIT_SECONDS)
-                except TimeoutError:
-                    logger.info("search vocabulary still loading; searching without it meanwhile")
-                    break
-            elif entry.vocabulary.document_count <= INLINE_LOAD_PRODUCTS:
-                await asyncio.shield(entry.task)
-            else:
-                break
-        return entry.vocabulary or Vocabulary()
-
-    def _start(self, engine: AsyncEngine, entry: _Entry) -> None:
-        # A fresh context: the load must not run under a request's deadline and query slot.
-        entry.task = asyncio.create_task(self._load(engine, entry), context=contextvars.Context())
-
-    def _stale(self, entry: _Entry) -> bool:
-        if entry.vocabulary is None:
-            return True
-        age = time.monotonic() - entry.loaded_at
-        if age > RELOAD_SECONDS:
-            return True
-        cheap = entry.vocabulary.document_count <= INLINE_LOAD_PRODUCTS
-        return entry.generation != self._generation and (cheap or age > 20 * entry.load_seconds)
-
-    async def _load(self, engine: AsyncEngine, entry: _Entry) -> None:
-        generation = self._generation
-        started = time.monotonic()
-        try:
-            async with engine.connect() as connection:
-                vocabulary = await load_vocabulary(connection)
-        except Exception:
-            logger.exception("could not read the search vocabulary")
-            entry.loaded_at = time.monotonic()  # retried after the reload interval
-        else:
-            entry.vocabulary = vocabulary
-            entry.loaded_at = time.monotonic()
-            entry.load_seconds = entry.loaded_at - started
-            entry.generation = generation
-            freeze_long_lived()  # the speller lives until the next load
-            logger.debug(
-                "search vocabulary: %d terms over %d products in %.2f s",
-                len(vocabulary.frequencies),
-                vocabulary.document_count,
-                entry.load_seconds,
-            )
-        finally:
-            entry.task = None
-
-
-VOCABULARIES = VocabularyCache()
+VOCABULARIES = ReloadingCache(
+    "search vocabulary",
+    load_vocabulary,
+    Vocabulary,
+    lambda vocabulary: vocabulary.document_count,
+    _vocabulary_read,
+)
