@@ -6,15 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
-
 from catalog_api.access.scopes import Scope
-from catalog_api.config import Settings
-from catalog_api.db import create_engine
-from catalog_api.migrate import upgrade
-from tests.processes import clean_env, command, sqlite_url
-from tests.test_mcp_key_scopes import _token
+from tests.test_mcp_key_scopes import stdio_with_key
 
 
 def structured(result: Any) -> dict[str, Any]:
@@ -25,39 +18,27 @@ def structured(result: Any) -> dict[str, Any]:
 
 
 async def test_over_stdio_a_write_is_recorded_under_the_key_and_undone(tmp_path: Path) -> None:
-    database = sqlite_url(tmp_path / "catalog.db")
-    api_settings = Settings(database_url=database)
-    engine = create_engine(api_settings)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-    token = await _token(api_settings, "claude-desktop", [Scope.WRITE])
-    env = clean_env(tmp_path, CATALOG_DATABASE_URL=database, CATALOG_MCP_API_KEY=token)
-    argv = command("catalog-mcp")
-    params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
-    with (tmp_path / "mcp.log").open("a") as log:
-        async with Client(stdio_client(params, errlog=log), mode="legacy") as client:
-            created = structured(
-                await client.call_tool(
-                    "create_product",
-                    {
-                        "title": "Copper Kettle",
-                        "category": "kitchen",
-                        "price_minor": 4500,
-                        "currency": "EUR",
-                        "status": "active",
-                    },
-                )
+    async with stdio_with_key(tmp_path, "claude-desktop", [Scope.WRITE]) as client:
+        created = structured(
+            await client.call_tool(
+                "create_product",
+                {
+                    "title": "Copper Kettle",
+                    "category": "kitchen",
+                    "price_minor": 4500,
+                    "currency": "EUR",
+                    "status": "active",
+                },
             )
-            pid = created["id"]
-            structured(await client.call_tool("update_product", {"id": pid, "title": "Tin Kettle"}))
-            history = structured(await client.call_tool("product_history", {"id": pid}))
-            undone = structured(
-                await client.call_tool("undo_change", {"change_id": history["items"][0]["id"]})
-            )
-            after = structured(await client.call_tool("product_history", {"id": pid}))
-            refused = await client.call_tool("undo_change", {"change_id": 4242})
+        )
+        pid = created["id"]
+        structured(await client.call_tool("update_product", {"id": pid, "title": "Tin Kettle"}))
+        history = structured(await client.call_tool("product_history", {"id": pid}))
+        undone = structured(
+            await client.call_tool("undo_change", {"change_id": history["items"][0]["id"]})
+        )
+        after = structured(await client.call_tool("product_history", {"id": pid}))
+        refused = await client.call_tool("undo_change", {"change_id": 4242})
     assert [(c["action"], c["actor"]) for c in history["items"]] == [
         ("update", "claude-desktop"),
         ("create", "claude-desktop"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -75,7 +77,9 @@ async def test_a_catalog_without_keys_offers_every_tool(settings: Settings) -> N
     assert await _tools(settings, None) == READ_TOOLS | WRITE_TOOLS | {"describe_product"}
 
 
-async def test_over_stdio_a_read_only_key_lists_no_write_tools(tmp_path: Path) -> None:
+@asynccontextmanager
+async def stdio_with_key(tmp_path: Path, name: str, scopes: list[Scope]) -> AsyncIterator[Client]:
+    """Run catalog-mcp over stdio on a new embedded catalog, with a new key of these scopes."""
     database = sqlite_url(tmp_path / "catalog.db")
     api_settings = Settings(database_url=database)
     engine = create_engine(api_settings)
@@ -83,14 +87,19 @@ async def test_over_stdio_a_read_only_key_lists_no_write_tools(tmp_path: Path) -
         await upgrade(engine)
     finally:
         await engine.dispose()
-    token = await _token(api_settings, "reader", [Scope.READ])
+    token = await _token(api_settings, name, scopes)
     env = clean_env(tmp_path, CATALOG_DATABASE_URL=database, CATALOG_MCP_API_KEY=token)
     argv = command("catalog-mcp")
     params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
     with (tmp_path / "mcp.log").open("a") as log:
         async with Client(stdio_client(params, errlog=log), mode="legacy") as client:
-            names = {tool.name for tool in (await client.list_tools()).tools}
-            refused = await client.call_tool("create_product", {"title": "x"})
+            yield client
+
+
+async def test_over_stdio_a_read_only_key_lists_no_write_tools(tmp_path: Path) -> None:
+    async with stdio_with_key(tmp_path, "reader", [Scope.READ]) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        refused = await client.call_tool("create_product", {"title": "x"})
     assert names == READ_TOOLS
     assert refused.is_error
     assert "key 'reader': read; tools left out" in (tmp_path / "mcp.log").read_text()
