@@ -27,6 +27,7 @@ from catalog_api.migrate import SchemaOutOfDateError, prepare_schema
 from catalog_api.planner import assume_statistics_when_small, refresh_in_background
 from catalog_api.query_reading import TERMS, QueryReader
 from catalog_api.ratelimit import build_limiter
+from catalog_api.reloading import CLOSE_GRACE_SECONDS, finish_or_cancel
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
 from catalog_api.routes.params import document_page_size
@@ -92,7 +93,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge = asyncio.create_task(
             purge_expired_keys_forever(app.state.session_factory, settings.idempotency_ttl_seconds)
         )
-        tasks = [purge, statistics]
+        tasks = [purge]
         if settings.history_retention_days is not None:
             tasks.append(
                 asyncio.create_task(
@@ -108,6 +109,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await finish_or_cancel(statistics, CLOSE_GRACE_SECONDS)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

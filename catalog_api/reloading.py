@@ -29,8 +29,22 @@ FIRST_LOAD_WAIT_SECONDS = 2.0
 # processes write too). A catalog this small is read again at once, the request waiting.
 RELOAD_SECONDS = 300.0
 INLINE_LOAD_PRODUCTS = 2_000
+# How long closing waits for a read still running before cancelling it.
+CLOSE_GRACE_SECONDS = 10.0
 
 T = TypeVar("T")
+
+
+async def finish_or_cancel(task: asyncio.Task[None], grace: float) -> None:
+    """Wait up to grace seconds for a one-off database task to end, then cancel it.
+
+    Cancelling does not stop a statement aiosqlite's thread is running: it would hand its
+    result to an event loop closed meanwhile (a shutdown right after start-up) and die there.
+    """
+    await asyncio.wait({task}, timeout=grace)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @dataclass
@@ -74,12 +88,10 @@ class ReloadingCache(Generic[T]):
             self._start(engine, entry)
 
     async def close(self, engine: AsyncEngine) -> None:
-        """Stop a read still running for the database and forget its value."""
+        """Let a read still running for the database end (or stop it), and forget its value."""
         entry = self._entries.pop(engine, None)
         if entry is not None and entry.task is not None:
-            entry.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await entry.task
+            await finish_or_cancel(entry.task, CLOSE_GRACE_SECONDS)
 
     def ready(self, engine: AsyncEngine) -> bool:
         """Tell whether the database's value has been read."""
