@@ -13,10 +13,14 @@ PostgreSQL's autovacuum keeps its own.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from catalog_api.db import WRITE_OPTION
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +66,18 @@ async def _assumed_statistics(connection: AsyncConnection) -> dict[str, str]:
     return assumed
 
 
+@asynccontextmanager
+async def _writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """Open a connection whose transaction begins IMMEDIATE.
+
+    A transaction that reads and then writes fails at once with "database is locked" when
+    another process wrote in between (an API writing while an import ends); an IMMEDIATE one
+    waits its turn on busy_timeout.
+    """
+    async with engine.connect() as connection:
+        yield await connection.execution_options(**{WRITE_OPTION: True})
+
+
 async def _write_statistics(connection: AsyncConnection, stats: dict[str, str]) -> None:
     await connection.execute(text("ANALYZE products"))  # creates sqlite_stat1 if missing
     await connection.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'products'"))
@@ -89,6 +105,7 @@ async def assume_statistics_when_small(engine: AsyncEngine) -> bool:
         assumed = await _assumed_statistics(connection)
         if await _statistics(connection) == assumed:
             return False
+    async with _writing(engine) as connection:
         await _write_statistics(connection, assumed)
         await connection.commit()
     logger.info("planner statistics of a %d-product catalog assumed", ASSUMED_ROWS)
@@ -110,6 +127,7 @@ async def refresh_statistics(engine: AsyncEngine) -> bool:
         counted_then = int(stat.split()[0]) if stat else 0
         if not _is_stale(counted_then, counted_now):
             return False
+    async with _writing(engine) as connection:
         await connection.execute(text("ANALYZE products"))
         await connection.commit()
     logger.info("planner statistics of %d products refreshed", counted_now)
