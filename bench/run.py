@@ -522,34 +522,10 @@ def stage_get_by_id(run: Run, url: str, app_db: Path) -> None:
     """wrk GET by id: the API against the bare Starlette + sqlite3 reference."""
     n = run.plan.n
     _check_get(run, url, n)
-    script = write_script(run.workdir / "get_by_id.lua", n, DEFAULT_SEED)
     port = free_port()
-    bare_url = f"http://{LOOPBACK}:{port}"
     argv = [sys.executable, "-m", "bench.bare_app", "--db", str(app_db), "--port", str(port)]
-    env = clean_env(run.workdir)
-    with serving(argv, env, f"{bare_url}/healthz", run.logs / "bare-app.log"):
-        _check_get(run, bare_url, n)
-        results = _wrk_series(run, {"api": url, "bare": bare_url}, script, "sqlite")
-    api_rps = median([r.rps for r in results["api"]])
-    bare_rps = median([r.rps for r in results["bare"]])
-    ratio = api_rps / bare_rps
-    result, by = judge(ratio, 0.35, at_least=True)
-    if _wrk_bad(results["api"]):
-        result, by = "ERROR", "non-2xx or socket errors, see observations"
-        run.failed = True
-    api_p99 = median([r.p99_ms for r in results["api"]])
-    bare_p99 = median([r.p99_ms for r in results["bare"]])
-    run.add(
-        Row(
-            GET_RPS,
-            f"{api_rps:,.0f} req/s (p99 {_fmt_ms(api_p99)})",
-            f"{bare_rps:,.0f} req/s bare Starlette+sqlite3 (p99 {_fmt_ms(bare_p99)})",
-            f"{ratio:.0%}",
-            ">= 35%",
-            result,
-            by,
-        )
-    )
+    bare = BareReference(argv, port, "bare-app", "bare Starlette+sqlite3")
+    results = _against_bare(run, url, bare, clean_env(run.workdir), "sqlite", (GET_RPS, 0.35))
     run.details.append(
         f"- GET by id: `wrk -t1 -c32 -d{run.plan.wrk_seconds}s` with a Lua script choosing ids "
         f"at random in 1..{n}, after a {run.plan.wrk_warmup_seconds} s warm-up; "
@@ -709,35 +685,63 @@ def stage_postgres(run: Run, jsonl: Path, mix: list[Query]) -> None:
 
 def _pg_get_by_id(run: Run, url: str, name: str, env: dict[str, str]) -> None:
     """wrk GET by id on PostgreSQL: the API against bare Starlette + asyncpg, same rows."""
-    n = run.plan.n
-    script = write_script(run.workdir / "get_by_id.lua", n, DEFAULT_SEED)
     port = free_port()
-    bare_url = f"http://{LOOPBACK}:{port}"
     dsn = pg.async_url(name).replace("postgresql+asyncpg://", "postgresql://")
     argv = [sys.executable, "-m", "bench.bare_pg_app", "--dsn", dsn, "--port", str(port)]
-    with serving(argv, env, f"{bare_url}/healthz", run.logs / "bare-pg-app.log"):
+    bare = BareReference(argv, port, "bare-pg-app", "bare Starlette+asyncpg")
+    _against_bare(run, url, bare, env, "pg", (PG_GET, 0.5))
+
+
+@dataclass(frozen=True)
+class BareReference:
+    """A bare server answering GET by id from the same rows: how to start it, what it is."""
+
+    argv: list[str]
+    port: int
+    log_name: str
+    label: str
+
+
+def _against_bare(
+    run: Run,
+    url: str,
+    bare: BareReference,
+    env: dict[str, str],
+    engine: str,
+    row: tuple[str, float],
+) -> dict[str, list[WrkResult]]:
+    """wrk GET by id on the API and on the bare reference, interleaved; add the row."""
+    name, target = row
+    n = run.plan.n
+    script = write_script(run.workdir / "get_by_id.lua", n, DEFAULT_SEED)
+    bare_url = f"http://{LOOPBACK}:{bare.port}"
+    # The series' names in notes and logs: "api" and "bare" on SQLite, "api-pg" on PostgreSQL.
+    suffix = "" if engine == "sqlite" else f"-{engine}"
+    api, reference = f"api{suffix}", f"bare{suffix}"
+    with serving(bare.argv, env, f"{bare_url}/healthz", run.logs / f"{bare.log_name}.log"):
         _check_get(run, bare_url, n)
-        results = _wrk_series(run, {"api-pg": url, "bare-pg": bare_url}, script, "pg")
-    api_rps = median([r.rps for r in results["api-pg"]])
-    bare_rps = median([r.rps for r in results["bare-pg"]])
+        results = _wrk_series(run, {api: url, reference: bare_url}, script, engine)
+    api_rps = median([r.rps for r in results[api]])
+    bare_rps = median([r.rps for r in results[reference]])
     ratio = api_rps / bare_rps
-    result, by = judge(ratio, 0.5, at_least=True)
-    if _wrk_bad(results["api-pg"]):
+    result, by = judge(ratio, target, at_least=True)
+    if _wrk_bad(results[api]):
         result, by = "ERROR", "non-2xx or socket errors, see observations"
         run.failed = True
-    api_p99 = median([r.p99_ms for r in results["api-pg"]])
-    bare_p99 = median([r.p99_ms for r in results["bare-pg"]])
+    api_p99 = median([r.p99_ms for r in results[api]])
+    bare_p99 = median([r.p99_ms for r in results[reference]])
     run.add(
         Row(
-            PG_GET,
+            name,
             f"{api_rps:,.0f} req/s (p99 {_fmt_ms(api_p99)})",
-            f"{bare_rps:,.0f} req/s bare Starlette+asyncpg (p99 {_fmt_ms(bare_p99)})",
+            f"{bare_rps:,.0f} req/s {bare.label} (p99 {_fmt_ms(bare_p99)})",
             f"{ratio:.0%}",
-            ">= 50%",
+            f">= {target:.0%}",
             result,
             by,
         )
     )
+    return results
 
 
 def _scan_logs(run: Run) -> None:
