@@ -135,6 +135,13 @@ class Settings(BaseSettings):
         description="Most products of one match set that facets=true counts; beyond it the "
         "counts cover the first this many matches found and say complete=false.",
     )
+    count_limit: int = Field(
+        default=10_000,
+        ge=1,
+        le=100_000_000,
+        description="Most matches a list counts for its total; beyond it total is this bound "
+        "and total_is_exact false. The count's cost grows with it.",
+    )
     log_level: str = "INFO"
 
     llm_chain: Annotated[list[str], NoDecode] = Field(

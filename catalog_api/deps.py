@@ -60,14 +60,18 @@ ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 async def get_product_service(session: SessionDep, settings: SettingsDep) -> ProductService:
     """Return the product service bound to the request's session."""
-    return ProductService(session, facet_limit=settings.facet_limit)
+    return ProductService(
+        session, facet_limit=settings.facet_limit, count_limit=settings.count_limit
+    )
 
 
 async def get_read_product_service(
     session: ReadSessionDep, settings: SettingsDep
 ) -> ProductService:
     """Return the product service bound to a session on the read replica, for reads only."""
-    return ProductService(session, facet_limit=settings.facet_limit)
+    return ProductService(
+        session, facet_limit=settings.facet_limit, count_limit=settings.count_limit
+    )
 
 
 ReadProductServiceDep = Annotated[ProductService, Depends(get_read_product_service)]

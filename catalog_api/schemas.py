@@ -491,6 +491,11 @@ class Page(BaseModel, Generic[ItemT]):
 
     items: list[ItemT] = Field(description="The products of this page.")
     total: int = Field(description="Number of matching products across all pages.")
+    total_is_exact: bool = Field(
+        default=True,
+        description="False when counting stopped at its bound (CATALOG_COUNT_LIMIT, 10,000 by "
+        "default): total is then that bound and more products match.",
+    )
     limit: int = Field(description="Page size used.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."

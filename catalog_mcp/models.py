@@ -237,12 +237,14 @@ class ProductPage(BaseModel):
         ]
         facets = page.get("facets")
         total = int(page.get("total", len(items)))
+        exact = page.get("total_is_exact", True)
         return cls(
             items=items,
-            total=total if page.get("total_is_exact", True) else max(total, len(items)),
+            total=total if exact else max(total, len(items)),
             next_cursor=page.get("next_cursor"),
             facets=None if facets is None else _facets(facets),
-            read_as=read_as(page.get("interpretation"), bool(items), page.get("total_is_exact")),
+            read_as=read_as(page.get("interpretation"), bool(items), exact),
+            note=None if exact or interpretation else f"at least {total} match; counting stopped",
         )
 
 

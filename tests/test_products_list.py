@@ -207,5 +207,12 @@ async def test_categories_with_counts(client: httpx.AsyncClient) -> None:
 
 async def test_empty_catalog(client: httpx.AsyncClient) -> None:
     page = (await client.get("/api/products")).json()
-    assert page == {"items": [], "total": 0, "limit": 20, "next_cursor": None, "facets": None}
+    assert page == {
+        "items": [],
+        "total": 0,
+        "total_is_exact": True,
+        "limit": 20,
+        "next_cursor": None,
+        "facets": None,
+    }
     assert (await client.get("/api/categories")).json() == {"items": []}

@@ -352,12 +352,7 @@ class ProductRepository:
             stmt = self.filtered(stmt, filters, variants_joined=True)
         else:
             key = SORT_COLUMNS[sort]
-            plan = None
-            stocked = filters.in_stock is True and not filters.options
-            stocked = stocked and filters.min_price is not None
-            if self.dialect == "sqlite" and (filters.options or filters.attributes or stocked):
-                prices = (filters.min_price, filters.max_price) if stocked else None
-                plan = await choose(self.session, filters.options, filters.attributes, prices)
+            plan = await self._plan(filters)
             stmt = self.filtered(select(Product, key), filters, plan=plan)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
@@ -377,9 +372,27 @@ class ProductRepository:
         """Return a select of the ids of the products that pass the filters."""
         return self.filtered(select(Product.id), filters)
 
-    async def count(self, filters: ProductFilters) -> int:
-        """Count the products that pass the filters."""
-        stmt = self.filtered(select(func.count()).select_from(Product), filters)
+    async def _plan(self, filters: ProductFilters) -> FilterPlan | None:
+        """Return SQLite's plan for a query that stops early (a page, a bounded count)."""
+        stocked = filters.in_stock is True and not filters.options
+        stocked = stocked and filters.min_price is not None
+        if self.dialect != "sqlite" or not (filters.options or filters.attributes or stocked):
+            return None
+        prices = (filters.min_price, filters.max_price) if stocked else None
+        return await choose(self.session, filters.options, filters.attributes, prices)
+
+    async def count(self, filters: ProductFilters, *, limit: int | None = None) -> int:
+        """Count the products that pass the filters, stopping at limit when given.
+
+        A bounded count probes each product for a common option or attribute value, as a
+        page does, instead of reading the value's whole index range.
+        """
+        if limit is None:
+            stmt = self.filtered(select(func.count()).select_from(Product), filters)
+            return int(await self.session.scalar(stmt) or 0)
+        plan = await self._plan(filters)
+        matches = self.filtered(select(Product.id), filters, plan=plan).limit(limit)
+        stmt = select(func.count()).select_from(matches.subquery())
         return int(await self.session.scalar(stmt) or 0)
 
     async def by_ids(self, ids: Sequence[int]) -> list[Product]:

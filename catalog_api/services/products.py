@@ -96,11 +96,22 @@ class SearchQuery:
     facets: bool = False
 
 
+# Most matches a list counts for its total (Settings.count_limit).
+DEFAULT_COUNT_LIMIT = 10_000
+
+
 class ProductService:
     """Use cases over products."""
 
-    def __init__(self, session: AsyncSession, *, facet_limit: int = DEFAULT_FACET_LIMIT) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        facet_limit: int = DEFAULT_FACET_LIMIT,
+        count_limit: int = DEFAULT_COUNT_LIMIT,
+    ) -> None:
         self.session = session
+        self.count_limit = count_limit
         self.products = ProductRepository(session)
         self.keys = IdempotencyRepository(session)
         self.facets = FacetService(session, limit=facet_limit)
@@ -244,11 +255,12 @@ class ProductService:
             after=after,
             limit=query.limit + 1,
         )
-        total = await self.products.count(query.filters)
+        total = await self.products.count(query.filters, limit=self.count_limit + 1)
+        exact = total <= self.count_limit
         facets = None
         if query.facets:
             matches = self.products.matching_ids(query.filters)
-            facets = await self.facets.for_select(matches, total=total)
+            facets = await self.facets.for_select(matches, total=total if exact else None)
         items = rows[: query.limit]
         next_cursor = None
         if len(rows) > query.limit:
@@ -256,7 +268,8 @@ class ProductService:
             next_cursor = encode_cursor(value, last.id, tag)
         return Page[ProductOut](
             items=[ProductOut.model_validate(p) for p, _ in items],
-            total=total,
+            total=min(total, self.count_limit),
+            total_is_exact=exact,
             limit=query.limit,
             next_cursor=next_cursor,
             facets=facets,

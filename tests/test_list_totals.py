@@ -1,0 +1,88 @@
+"""A list's total stops counting at CATALOG_COUNT_LIMIT and says so."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from catalog_api.config import Settings
+from catalog_api.variants import plans
+from catalog_mcp.models import ProductPage
+from tests.conftest import app_with, asgi_client, product_body
+
+
+def _shoe(i: int, sizes: list[str]) -> dict[str, Any]:
+    body = product_body(
+        title=f"Runner {i}",
+        category="shoes" if i < 5 else "boots",
+        options=[{"name": "size", "values": sizes}],
+        variants=[
+            {"sku": f"RUN-{i}-{size}", "option_values": {"size": size}, "price_minor": 5000}
+            for size in sizes
+        ],
+    )
+    del body["price_minor"], body["stock_quantity"]
+    return body
+
+
+async def _page(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
+    response = await client.get("/api/products", params=params)
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()
+    return page
+
+
+# COMMON_ROWS 1: every option value is common on SQLite, so the count probes each product.
+@pytest.mark.parametrize("common_rows", [1, plans.COMMON_ROWS])
+async def test_a_total_past_the_limit_is_the_limit_and_says_it_is_not_exact(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, common_rows: int
+) -> None:
+    monkeypatch.setattr(plans, "COMMON_ROWS", common_rows)
+    async with app_with(settings, count_limit=3) as app, asgi_client(app) as client:
+        for i in range(7):
+            sizes = ["10", "11"] if i % 3 else ["9"]
+            assert (await client.post("/api/products", json=_shoe(i, sizes))).status_code == 201
+        cases = {
+            (): (3, False),  # 7 products
+            (("category", "shoes"),): (3, False),  # 5
+            (("category", "boots"),): (2, True),
+            (("option.size", "10"),): (3, False),  # 4: products 1, 2, 4, 5
+            (("option.size", "9"),): (3, True),  # exactly the limit: 0, 3, 6
+            (("option.size", "10"), ("category", "boots")): (1, True),  # 5
+            (("option.size", "12"),): (0, True),
+        }
+        for params, (total, exact) in cases.items():
+            page = await _page(client, **dict(params))
+            assert (page["total"], page["total_is_exact"]) == (total, exact), params
+
+        # Paging is not cut by the bound: every match is reachable.
+        seen: list[int] = []
+        cursor = None
+        for _ in range(10):
+            page = await _page(client, limit=2, **({"cursor": cursor} if cursor else {}))
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == 7
+
+        # Facets count the match set themselves, up to their own cap.
+        facets = (await _page(client, facets="true"))["facets"]
+        assert (facets["counted"], facets["complete"]) == (7, True)
+
+
+async def test_totals_under_the_default_limit_are_exact(client: httpx.AsyncClient) -> None:
+    for i in range(3):
+        assert (await client.post("/api/products", json=_shoe(i, ["10"]))).status_code == 201
+    page = await _page(client, **{"option.size": "10"})
+    assert (page["total"], page["total_is_exact"]) == (3, True)
+
+
+def test_the_mcp_page_says_a_list_total_is_a_lower_bound() -> None:
+    capped = ProductPage.from_api({"items": [], "total": 10_000, "total_is_exact": False})
+    assert capped.total == 10_000
+    assert capped.note == "at least 10000 match; counting stopped"
+    exact = ProductPage.from_api({"items": [], "total": 1, "total_is_exact": True})
+    assert exact.note is None
