@@ -8,6 +8,7 @@ as the database's comment. Products come from bench.generate and go in through t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import sqlite3
@@ -20,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 
 from bench.generate import write_products
 from bench.util import clean_env, command, run_logged, sqlite_url
+from bench.variant_filters import add_variants_to
 from catalog_api.migrate import head_revision
 
 log = logging.getLogger("bench")
@@ -37,6 +39,7 @@ class BuildSpec:
     workdir: Path
     rebuild: bool
     upgrade_cached: bool
+    variants: bool = False
 
     @property
     def logs(self) -> Path:
@@ -47,7 +50,8 @@ class BuildSpec:
 
     def stamp(self, head: str | None) -> str:
         """Return the text that marks a catalog built for this spec at a migration head."""
-        return f"{STAMP_PREFIX} n={self.n} seed={self.seed} head={head}"
+        variants = " variants" if self.variants else ""
+        return f"{STAMP_PREFIX} n={self.n} seed={self.seed} head={head}{variants}"
 
     def import_timeout(self) -> float:
         """Return a generous but finite limit for one import (seconds)."""
@@ -104,9 +108,20 @@ def _migrate(spec: BuildSpec, url: str, log_name: str) -> float:
     return run_logged([*command("catalog-api"), "migrate"], env, spec.logs / log_name, 3600)
 
 
+def _add_variants(spec: BuildSpec, url: str) -> float:
+    """Give each product six variants and a brand, as bench.variant_filters does; return s."""
+    if not spec.variants:
+        return 0.0
+    started = time.perf_counter()
+    log.info("adding six variants per product and 500 brands")
+    asyncio.run(add_variants_to(url))
+    return time.perf_counter() - started
+
+
 def sqlite_catalog(spec: BuildSpec) -> Catalog:
     """Return the SQLite catalog, building it unless a valid one is cached."""
-    path = spec.workdir / f"catalog-{spec.n}-seed{spec.seed}.db"
+    suffix = "-variants" if spec.variants else ""
+    path = spec.workdir / f"catalog-{spec.n}-seed{spec.seed}{suffix}.db"
     stamp_file = path.with_name(path.name + ".stamp")
     url = sqlite_url(path)
     head = head_revision()
@@ -134,7 +149,7 @@ def sqlite_catalog(spec: BuildSpec) -> Catalog:
     stamp_file.unlink(missing_ok=True)
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    seconds = _import(spec, url, "import-sqlite.log")
+    seconds = _import(spec, url, "import-sqlite.log") + _add_variants(spec, url)
     revision, count = _sqlite_state(path)
     if count != spec.n or revision != head:
         raise RuntimeError(f"import left {count} products at revision {revision} in {path}")
@@ -229,6 +244,7 @@ def postgres_catalog(spec: BuildSpec, database_url: str) -> Catalog:
     started = time.perf_counter()
     _migrate(spec, database_url, "migrate-pg.log")
     _import(spec, database_url, "import-pg.log")
+    _add_variants(spec, database_url)
     log.info("VACUUM ANALYZE products")
     psql(url, "VACUUM ANALYZE products")
     seconds = time.perf_counter() - started

@@ -12,7 +12,7 @@ from catalog_api.text import search_words
 
 TOP_WORDS = 100
 MUST_HAVE = ("a", "the", "with", "black")
-CLASSES = ("common", "rare", "two-word", "miss", "top-100", "combination", "typo")
+CLASSES = ("common", "rare", "two-word", "miss", "top-100", "combination", "typo", "variant")
 _STOP = frozenset({"a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with"})
 
 

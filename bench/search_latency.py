@@ -54,6 +54,15 @@ log = logging.getLogger("bench")
 
 TARGET_MS = {"sqlite": 50.0, "postgresql": 100.0}
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/latbench"
+VARIANTS_DATABASE = "latbench_variants"
+# With --variants: series with variant filters (a third of products have size 10).
+VARIANT_SERIES = (
+    ("search+option.size=10", {"option.size": "10"}),
+    (
+        "search+size+colour+in_stock",
+        {"option.size": "10", "option.colour": "c3", "in_stock": "true"},
+    ),
+)
 PATH = "/api/products/search"
 SLOWEST_SHOWN = 10
 
@@ -132,6 +141,14 @@ def time_all(
         if index % 25 == 0 or index == len(texts):
             log.info("  %d/%d queries (%.0f s)", index, len(texts), time.perf_counter() - started)
     return results
+
+
+def variant_queries(client: httpx.Client) -> list[LatencyQuery]:
+    """Return brand queries and the SKUs of the newest products' variants (class 'variant')."""
+    newest = client.get("/api/products", params={"limit": "4"}).json()["items"]
+    skus = [f"{product['slug']}-v{k}" for k, product in enumerate(newest, 2)]
+    texts = ["Brand7", "brand123", "brand499 ", *skus, skus[0].upper()]
+    return [LatencyQuery(text, "variant") for text in texts]
 
 
 def facets_supported(client: httpx.Client) -> tuple[bool, str]:
@@ -250,6 +267,10 @@ def bench_engine(
         with_facets, why = facets_supported(client)
         if with_facets:
             series.append(("search+facets", {"facets": "true"}))
+        if args.variants:
+            queries = queries + variant_queries(client)
+            texts = list(dict.fromkeys(q.text for q in queries))
+            series += VARIANT_SERIES
         for name, extra in series:
             log.info("%s %s: %d queries x (1 + %d)", catalog.engine, name, len(texts), args.repeat)
             results = time_all(client, texts, args.repeat, extra)
@@ -311,6 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="on SQLite, time the API's own statements of the K slowest queries alone and "
         "print their query plans (default 3; 0 for none)",
     )
+    parser.add_argument(
+        "--variants",
+        action="store_true",
+        help="a catalog whose products have six variants (sizes, colours) and one of 500 "
+        "brands, as bench.variant_filters builds; adds brand and SKU queries and series "
+        f"with variant filters (PostgreSQL database default: {VARIANTS_DATABASE})",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: small n, 2 repeats")
     return parser
 
@@ -355,7 +383,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.query_timeout:g}; PostgreSQL {version or 'not used'}"
     )
     _out(f"load average at start: {meta['load_average_start']} ({os.cpu_count()} CPUs)")
-    spec = BuildSpec(args.n, args.seed, args.workdir, args.rebuild, args.upgrade_cached)
+    if args.variants and args.database_url == DEFAULT_DATABASE_URL:
+        args.database_url = DEFAULT_DATABASE_URL.replace("/latbench", f"/{VARIANTS_DATABASE}")
+    spec = BuildSpec(
+        args.n, args.seed, args.workdir, args.rebuild, args.upgrade_cached, args.variants
+    )
     queries = latency_queries(args.n, args.seed)
     counts = Counter(q.kind for q in queries)
     _out("queries: " + ", ".join(f"{kind} {counts[kind]}" for kind in CLASSES))

@@ -158,6 +158,15 @@ def generated_catalog(n: int, directory: Path, *, postgres: bool) -> Iterator[st
             pg.drop_database(database)
 
 
+async def add_variants_to(url: str) -> None:
+    """Add the variants and brands to the catalog at url."""
+    engine = create_engine(Settings(database_url=url, auto_migrate=False))
+    try:
+        await add_variants(engine)
+    finally:
+        await engine.dispose()
+
+
 async def add_variants(engine: AsyncEngine) -> None:
     """Give every product six variants with option rows, and one of 500 brands."""
     async with engine.begin() as connection:
