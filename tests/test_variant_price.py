@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from catalog_api.variants import plans
 from tests.conftest import product_body
 
 PATHS = ["/api/products", "/api/products/search"]
@@ -110,11 +111,38 @@ async def test_prices_apply_to_the_matching_variant(
         ("sort=price", ["Alpha", "Bravo", "Delta", "Charlie"]),
     ],
 )  # fmt: skip
+# COMMON_ROWS 1: every option value is common, so a list walks the variants by price.
+@pytest.mark.parametrize("common_rows", [1, plans.COMMON_ROWS])
 async def test_sort_by_price_is_by_the_lowest_matching_variant(
-    client: httpx.AsyncClient, path: str, query: str, expected: list[str]
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    query: str,
+    expected: list[str],
+    common_rows: int,
 ) -> None:
+    monkeypatch.setattr(plans, "COMMON_ROWS", common_rows)
     await _seed(client)
     assert await _titles(client, path, query) == expected
+
+
+@pytest.mark.parametrize("common_rows", [1, plans.COMMON_ROWS])
+async def test_the_price_walk_lists_each_product_once_at_its_lowest_match(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, common_rows: int
+) -> None:
+    monkeypatch.setattr(plans, "COMMON_ROWS", common_rows)
+    await _seed(client)
+    # Echo: two size-10 variants at the same lowest price, one dearer; Foxtrot ties Bravo.
+    echo = [("10", "blue", 9500, 1), ("10", "red", 9500, 1), ("10", "green", 20000, 1)]
+    foxtrot = [("10", "blue", 9000, 1), ("11", "blue", 100, 1)]
+    for body in (_shoe("Echo Runner", echo), _shoe("Foxtrot Runner", foxtrot)):
+        assert (await client.post("/api/products", json=body)).status_code == 201
+    query = "option.size=10&sort=price"
+    order = ["Bravo", "Foxtrot", "Echo", "Charlie", "Alpha"]  # 9000 (by id), 9500, ...
+    assert await _titles(client, "/api/products", query) == order
+    assert await _titles(client, "/api/products", query + "&order=desc") == order[::-1]
+    page = (await client.get("/api/products", params={"option.size": "10", "sort": "price"})).json()
+    assert [item["price_minor"] for item in page["items"]][:2] == [5000, 100]  # product prices
 
 
 async def test_list_total_counts_variant_level_price_matches(client: httpx.AsyncClient) -> None:

@@ -47,6 +47,7 @@ from catalog_api.variants.plans import (
     options_first,
     stocked_priced,
 )
+from catalog_api.variants.price_walk import price_walk, walks_prices
 from catalog_api.variants.repository import is_sku_conflict
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -219,8 +220,8 @@ class ProductRepository:
     ) -> SelectT:
         """Add the filters' conditions to a select over products.
 
-        variants_joined: stmt joins lowest_matching_prices already, which applies the option,
-        stock and price conditions of the variant; they are not checked again.
+        variants_joined: stmt joins lowest_matching_prices or a price walk already, which
+        apply the variant's option, stock and price conditions; they are not checked again.
         plan (SQLite, a page's query): which option or attribute filter starts from its index
         range, the others probed per product; None starts from each range.
         """
@@ -343,19 +344,36 @@ class ProductRepository:
     ) -> list[tuple[Product, Any]]:
         """Return one page of products in sort order, each with its sort value."""
         if sort == "price" and filters.options:
-            # The lowest matching price of every match, grouped in one pass and joined.
-            lowest = lowest_matching_prices(
-                filters.options, filters.in_stock, filters.min_price, filters.max_price
-            ).subquery("lowest")
-            key: ColumnElement[Any] = lowest.c.price
-            stmt = select(Product, key).join(lowest, lowest.c.product_id == Product.id)
-            stmt = self.filtered(stmt, filters, variants_joined=True)
+            stmt, key, tiebreak = await self._by_matching_price(filters)
         else:
-            key = SORT_COLUMNS[sort]
-            plan = await self._plan(filters)
-            stmt = self.filtered(select(Product, key), filters, plan=plan)
-        stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
+            key, tiebreak = SORT_COLUMNS[sort], None
+            stmt = self.filtered(select(Product, key), filters, plan=await self._plan(filters))
+        stmt = self._page(
+            stmt, key, descending=descending, after=after, limit=limit, tiebreak=tiebreak
+        )
         return [(product, value) for product, value in await self.session.execute(stmt)]
+
+    async def _by_matching_price(
+        self, filters: ProductFilters
+    ) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int] | None]:
+        """Return the select, sort key and tiebreak of sort=price with option filters."""
+        if await walks_prices(self.session, filters.options):
+            walk = price_walk(
+                filters.options, filters.in_stock, filters.min_price, filters.max_price
+            )
+            stmt = select(Product, walk.variant.price_minor)
+            stmt = stmt.join(walk.variant, walk.variant.product_id == Product.id)
+            plan = FilterPlan(start=None) if self.dialect == "sqlite" else None
+            stmt = self.filtered(
+                stmt.where(*walk.conditions), filters, variants_joined=True, plan=plan
+            )
+            return stmt, walk.variant.price_minor, walk.variant.product_id
+        # A rare value: the lowest matching price of each match, grouped in one pass and joined.
+        lowest = lowest_matching_prices(
+            filters.options, filters.in_stock, filters.min_price, filters.max_price
+        ).subquery("lowest")
+        stmt = select(Product, lowest.c.price).join(lowest, lowest.c.product_id == Product.id)
+        return self.filtered(stmt, filters, variants_joined=True), lowest.c.price, None
 
     def filtered_matches(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
         """Add the filters to a select of search matches, checking attributes per match.

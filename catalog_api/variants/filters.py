@@ -17,7 +17,7 @@ MAX_OPTION_FILTERS = 8
 MAX_ATTRIBUTE_FILTERS = 8
 
 
-def _variant_conditions(
+def variant_conditions(
     variant: Any, in_stock: bool | None, min_price: int | None, max_price: int | None
 ) -> list[ColumnElement[bool]]:
     """Return the stock and price conditions one variant (an aliased ProductVariant) must meet."""
@@ -78,7 +78,7 @@ def _matching(
             other,
             (other.variant_id == anchor.variant_id) & (other.name == name) & (other.value == value),
         )
-    conditions = _variant_conditions(ProductVariant, in_stock, min_price, max_price)
+    conditions = variant_conditions(ProductVariant, in_stock, min_price, max_price)
     if conditions or lowest:
         stmt = stmt.join(ProductVariant, ProductVariant.id == anchor.variant_id).where(*conditions)
     if lowest:
@@ -116,7 +116,7 @@ def variant_probe(
             & (other.value == other_value),
         )
     variant = aliased(ProductVariant)
-    conditions = _variant_conditions(variant, in_stock, min_price, max_price)
+    conditions = variant_conditions(variant, in_stock, min_price, max_price)
     if conditions:
         stmt = stmt.join(variant, variant.id == anchor.variant_id).where(*conditions)
     return exists(stmt)
@@ -129,7 +129,7 @@ def stocked_variant_priced(min_price: int | None, max_price: int | None) -> Colu
     leave: no index over variant prices is needed, nor a read of all variants.
     """
     variant = aliased(ProductVariant)
-    conditions = _variant_conditions(variant, True, min_price, max_price)
+    conditions = variant_conditions(variant, True, min_price, max_price)
     return exists(select(literal(1)).where(variant.product_id == Product.id, *conditions))
 
 
@@ -147,7 +147,7 @@ def lowest_matching_price(
     variant = aliased(ProductVariant)
     stmt = select(func.min(variant.price_minor)).where(
         variant.product_id == Product.id,
-        *_variant_conditions(variant, in_stock, min_price, max_price),
+        *variant_conditions(variant, in_stock, min_price, max_price),
     )
     for name, value in options:
         option = aliased(VariantOptionValue)

@@ -62,6 +62,8 @@ class ProductVariant(Base):
         # every product in, and SQLite can add an index but not a constraint to a table.
         Index("ix_product_variants_sku", "sku", unique=True),
         Index("ix_product_variants_product_id_position", "product_id", "position"),
+        # sort=price walks variants in price order (variants/price_walk.py, migration 0013).
+        Index("ix_product_variants_price_minor_product_id", "price_minor", "product_id"),
         # Never reuse a deleted variant's id, and so its ETag (as products, migration 0004).
         {"sqlite_autoincrement": True},
     )

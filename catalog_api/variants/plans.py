@@ -95,6 +95,11 @@ async def _entries(
     return int(await session.scalar(select(func.count()).select_from(bounded)) or 0)
 
 
+async def option_entries(session: AsyncSession, name: str, value: str) -> int:
+    """Count the variants holding one option value, stopping at COMMON_ROWS."""
+    return await _entries(session, "option", name, value, (None, None))
+
+
 async def choose(
     session: AsyncSession,
     options: Sequence[tuple[str, str]],
