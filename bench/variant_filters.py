@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import secrets
@@ -74,6 +75,15 @@ CASES: dict[str, ProductFilters] = {
     "in_stock=true&min_price=90000": ProductFilters(currency="USD", in_stock=True, min_price=90000),
 }
 
+# Measured again sorted by price (ascending, in one currency: USD).
+PRICE_SORTED = (
+    "option.size=10",
+    "option.size=10&option.colour=c3&in_stock=true",
+    "option.size=12 (rare)&max_price=2000",
+)
+# A list's total counts at most this many matches (CATALOG_COUNT_LIMIT's default).
+COUNT_LIMIT = 10_000
+
 
 async def _timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, float, Any]:
     """Return the median and slowest of 5 runs (after one to warm the caches), in ms."""
@@ -112,6 +122,19 @@ async def _measure(engine: AsyncEngine, *, build: bool) -> None:
             async with factory() as session:
                 return await ProductRepository(session).count(filters)
 
+        async def bounded(filters: ProductFilters = filters) -> Any:
+            async with factory() as session:
+                repository = ProductRepository(session)
+                return await repository.count(filters, limit=COUNT_LIMIT + 1)
+
+        async def by_price(filters: ProductFilters = filters) -> Any:
+            async with factory() as session:
+                repository = ProductRepository(session)
+                priced = dataclasses.replace(filters, currency="USD")
+                return await repository.list_page(
+                    priced, sort="price", descending=False, after=None, limit=21
+                )
+
         plan = "-"
         stocked = filters.in_stock is True and not filters.options and filters.min_price
         if dialect == "sqlite" and (filters.options or filters.attributes or stocked):
@@ -121,8 +144,10 @@ async def _measure(engine: AsyncEngine, *, build: bool) -> None:
             plan = "probe per product" if chosen.start is None else f"range of {chosen.start}"
         median, slowest, rows = await _timed(page)
         count_median, _, count = await _timed(total)
+        bounded_median, _, capped = await _timed(bounded)
         logger.info(
-            "%s | %-45s | page %8.1f ms (max %8.1f) %2d rows | total %8.1f ms (%d) | %s",
+            "%s | %-45s | page %8.1f ms (max %8.1f) %2d rows | total %8.1f ms (%d) | "
+            "total to %d %8.1f ms (%d) | %s",
             dialect,
             name,
             median,
@@ -130,8 +155,21 @@ async def _measure(engine: AsyncEngine, *, build: bool) -> None:
             len(rows),
             count_median,
             count,
+            COUNT_LIMIT,
+            bounded_median,
+            min(capped, COUNT_LIMIT),
             plan,
         )
+        if name in PRICE_SORTED:
+            median, slowest, rows = await _timed(by_price)
+            logger.info(
+                "%s | %-45s | sort=price page %8.1f ms (max %8.1f) %2d rows",
+                dialect,
+                name,
+                median,
+                slowest,
+                len(rows),
+            )
 
 
 @contextmanager
