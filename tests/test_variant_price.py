@@ -104,14 +104,17 @@ async def test_prices_apply_to_the_matching_variant(
         ("option.size=10&sort=price&order=desc", ["Alpha", "Charlie", "Bravo"]),
         # In stock in size 10: A 12000, B 15000 (red only), C 10000.
         ("option.size=10&in_stock=true&sort=price", ["Charlie", "Alpha", "Bravo"]),
-        # in_stock=true alone sorts by the product's lowest price (Alpha's 4000 is sold out).
-        ("in_stock=true&sort=price", ["Alpha", "Bravo", "Delta", "Charlie"]),
-        ("in_stock=true&max_price=6000&sort=price", ["Alpha", "Bravo"]),
+        # Lowest in-stock price: A 6000 (its 4000 is sold out), B 5000, C 10000, D 7000.
+        ("in_stock=true&sort=price", ["Bravo", "Alpha", "Delta", "Charlie"]),
+        ("in_stock=true&sort=price&order=desc", ["Charlie", "Delta", "Alpha", "Bravo"]),
+        ("in_stock=true&max_price=6000&sort=price", ["Bravo", "Alpha"]),
+        ("in_stock=true&min_price=9000&sort=price", ["Charlie", "Alpha", "Bravo"]),
         ("option.colour=blue&min_price=10000&sort=price", ["Charlie", "Alpha"]),
         ("sort=price", ["Alpha", "Bravo", "Delta", "Charlie"]),
     ],
 )  # fmt: skip
-# COMMON_ROWS 1: every option value is common, so a list walks the variants by price.
+# COMMON_ROWS 1: every option value and in-stock price range is common, so a list walks
+# the variants by price.
 @pytest.mark.parametrize("common_rows", [1, plans.COMMON_ROWS])
 async def test_sort_by_price_is_by_the_lowest_matching_variant(
     client: httpx.AsyncClient,

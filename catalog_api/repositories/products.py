@@ -32,7 +32,6 @@ from catalog_api.variants.filters import (
     attribute_is,
     brand_is,
     lowest_matching_price,
-    lowest_matching_prices,
     stocked_variant_priced,
     variant_probe,
     variant_products,
@@ -47,7 +46,7 @@ from catalog_api.variants.plans import (
     options_first,
     stocked_priced,
 )
-from catalog_api.variants.price_walk import price_walk, walks_prices
+from catalog_api.variants.price_walk import grouped_lowest_prices, price_walk, walks_prices
 from catalog_api.variants.repository import is_sku_conflict
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -77,7 +76,7 @@ class ProductFilters:
     def by_variant(self) -> bool:
         """Tell whether one variant must match: option values given, or in_stock=true.
 
-        The prices then apply to that variant (sort=price too, with option values).
+        The prices then apply to that variant, and sort=price is by the lowest such.
         in_stock=false alone stays the product's: sold out, every variant at zero.
         """
         return bool(self.options) or self.in_stock is True
@@ -279,6 +278,8 @@ class ProductRepository:
             else:
                 matching = variant_products(first, filters.in_stock, min_price=low, max_price=high)
                 conditions.append(Product.id.in_(matching))
+        elif filters.in_stock is True and joined:
+            conditions.append(Product.stock_quantity > 0)
         elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
             ranged = plan is None and self.dialect == "sqlite" and low is not None
@@ -299,11 +300,10 @@ class ProductRepository:
     def sort_key(sort: str, filters: ProductFilters) -> ColumnElement[Any]:
         """Return what a sort orders by, per product (for a bounded set of search candidates).
 
-        price is the lowest matching variant's with option.* (list_page joins it instead).
-        in_stock=true alone sorts by the product's price: its lowest in-stock variant's price
-        would be computed for every in-stock product before the first page (bench/RESULTS.md).
+        price is the lowest matching variant's with option.* or in_stock=true (list_page walks
+        or joins it instead).
         """
-        if sort == "price" and filters.options:
+        if sort == "price" and filters.by_variant:
             return lowest_matching_price(
                 filters.options, filters.in_stock, filters.min_price, filters.max_price
             ).label("sort_key")
@@ -343,7 +343,7 @@ class ProductRepository:
         limit: int,
     ) -> list[tuple[Product, Any]]:
         """Return one page of products in sort order, each with its sort value."""
-        if sort == "price" and filters.options:
+        if sort == "price" and filters.by_variant:
             stmt, key, tiebreak = await self._by_matching_price(filters)
         else:
             key, tiebreak = SORT_COLUMNS[sort], None
@@ -356,8 +356,9 @@ class ProductRepository:
     async def _by_matching_price(
         self, filters: ProductFilters
     ) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int] | None]:
-        """Return the select, sort key and tiebreak of sort=price with option filters."""
-        if await walks_prices(self.session, filters.options):
+        """Return the select, sort key and tiebreak of sort=price with variant filters."""
+        prices = (filters.min_price, filters.max_price)
+        if await walks_prices(self.session, filters.options, prices):
             walk = price_walk(
                 filters.options, filters.in_stock, filters.min_price, filters.max_price
             )
@@ -368,8 +369,8 @@ class ProductRepository:
                 stmt.where(*walk.conditions), filters, variants_joined=True, plan=plan
             )
             return stmt, walk.variant.price_minor, walk.variant.product_id
-        # A rare value: the lowest matching price of each match, grouped in one pass and joined.
-        lowest = lowest_matching_prices(
+        # Few matching variants: each match's lowest price, grouped in one pass and joined.
+        lowest = grouped_lowest_prices(
             filters.options, filters.in_stock, filters.min_price, filters.max_price
         ).subquery("lowest")
         stmt = select(Product, lowest.c.price).join(lowest, lowest.c.product_id == Product.id)

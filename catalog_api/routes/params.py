@@ -39,10 +39,9 @@ DYNAMIC_FILTERS_DOC = (
     "variant's stock, and an option no product has matches nothing. `attr.<key>=<value>` "
     f"(repeatable, at most {MAX_ATTRIBUTE_FILTERS}) keeps products whose attribute `key` is "
     "exactly `value`. With `option.*` or `in_stock=true`, `min_price`/`max_price` apply to "
-    "the same variant; with `option.*`, `sort=price` orders by the lowest price among the "
-    "matching variants: `option.size=10&in_stock=true&max_price=12000&sort=price` lists the "
+    "the same variant, and `sort=price` orders by the lowest price among the matching "
+    "variants: `option.size=10&in_stock=true&max_price=12000&sort=price` lists the "
     "products with a size 10 in stock at 120.00 or less, cheapest such variant first. "
-    "`in_stock=true` alone sorts by the product's price (its cheapest variant, even sold out). "
     "`actor=<key name>` keeps products that key created (from their change "
     "history); with `status=draft` it lists an agent's products waiting for review."
 )

@@ -100,6 +100,11 @@ async def option_entries(session: AsyncSession, name: str, value: str) -> int:
     return await _entries(session, "option", name, value, (None, None))
 
 
+async def stocked_entries(session: AsyncSession, prices: tuple[int | None, int | None]) -> int:
+    """Count the in-stock variants priced within the bounds, stopping at COMMON_ROWS."""
+    return await _entries(session, "stock", "", "", prices)
+
+
 async def choose(
     session: AsyncSession,
     options: Sequence[tuple[str, str]],
