@@ -344,37 +344,58 @@ class ProductRepository:
     ) -> list[tuple[Product, Any]]:
         """Return one page of products in sort order, each with its sort value."""
         if sort == "price" and filters.by_variant:
-            stmt, key, tiebreak = await self._by_matching_price(filters)
+            prices = (filters.min_price, filters.max_price)
+            if await walks_prices(self.session, filters.options, prices):
+                return await self._walked_page(
+                    filters, descending=descending, after=after, limit=limit
+                )
+            # Few matching variants: each match's lowest price, grouped in one pass and joined.
+            lowest = grouped_lowest_prices(
+                filters.options, filters.in_stock, filters.min_price, filters.max_price
+            ).subquery("lowest")
+            key: ColumnElement[Any] = lowest.c.price
+            stmt = select(Product, key).join(lowest, lowest.c.product_id == Product.id)
+            stmt = self.filtered(stmt, filters, variants_joined=True)
         else:
-            key, tiebreak = SORT_COLUMNS[sort], None
+            key = SORT_COLUMNS[sort]
             stmt = self.filtered(select(Product, key), filters, plan=await self._plan(filters))
-        stmt = self._page(
-            stmt, key, descending=descending, after=after, limit=limit, tiebreak=tiebreak
-        )
+        stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
 
-    async def _by_matching_price(
-        self, filters: ProductFilters
-    ) -> tuple[Select[Any], ColumnElement[Any], ColumnElement[int] | None]:
-        """Return the select, sort key and tiebreak of sort=price with variant filters."""
-        prices = (filters.min_price, filters.max_price)
-        if await walks_prices(self.session, filters.options, prices):
-            walk = price_walk(
-                filters.options, filters.in_stock, filters.min_price, filters.max_price
-            )
-            stmt = select(Product, walk.variant.price_minor)
-            stmt = stmt.join(walk.variant, walk.variant.product_id == Product.id)
-            plan = FilterPlan(start=None) if self.dialect == "sqlite" else None
-            stmt = self.filtered(
-                stmt.where(*walk.conditions), filters, variants_joined=True, plan=plan
-            )
-            return stmt, walk.variant.price_minor, walk.variant.product_id
-        # Few matching variants: each match's lowest price, grouped in one pass and joined.
-        lowest = grouped_lowest_prices(
-            filters.options, filters.in_stock, filters.min_price, filters.max_price
-        ).subquery("lowest")
-        stmt = select(Product, lowest.c.price).join(lowest, lowest.c.product_id == Product.id)
-        return self.filtered(stmt, filters, variants_joined=True), lowest.c.price, None
+    async def _walked_page(
+        self,
+        filters: ProductFilters,
+        *,
+        descending: bool,
+        after: KeysetPosition | None,
+        limit: int,
+    ) -> list[tuple[Product, Any]]:
+        """Return a page by lowest matching price, walking the variants in price order.
+
+        The product's own filters are an EXISTS probe per walked variant, so the query
+        starts from the variants' price index (a join let SQLite start from products and
+        sort them all); the page's products are read after, by id.
+        """
+        walk = price_walk(filters.options, filters.in_stock, filters.min_price, filters.max_price)
+        variant = walk.variant
+        plan = FilterPlan(start=None) if self.dialect == "sqlite" else None
+        passes = select(literal(1)).where(Product.id == variant.product_id)
+        passes = self.filtered(passes, filters, variants_joined=True, plan=plan)
+        walked = select(variant.product_id, variant.price_minor).where(
+            *walk.conditions, exists(passes)
+        )
+        page = self._page(
+            walked,
+            variant.price_minor,
+            descending=descending,
+            after=after,
+            limit=limit,
+            tiebreak=variant.product_id,
+        ).subquery("page")
+        order = (page.c.price_minor, page.c.product_id)
+        stmt = select(Product, page.c.price_minor).join(page, page.c.product_id == Product.id)
+        stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in order))
+        return [(product, value) for product, value in await self.session.execute(stmt)]
 
     def filtered_matches(self, stmt: SelectT, filters: ProductFilters) -> SelectT:
         """Add the filters to a select of search matches, checking attributes per match.
