@@ -125,7 +125,7 @@ async def _measure(engine: AsyncEngine, *, build: bool) -> None:
         async def bounded(filters: ProductFilters = filters) -> Any:
             async with factory() as session:
                 repository = ProductRepository(session)
-                return await repository.count(filters, limit=COUNT_LIMIT + 1)
+                return await repository.count_up_to(filters, COUNT_LIMIT + 1)
 
         async def by_price(filters: ProductFilters = filters) -> Any:
             async with factory() as session:
@@ -147,7 +147,7 @@ async def _measure(engine: AsyncEngine, *, build: bool) -> None:
         bounded_median, _, capped = await _timed(bounded)
         logger.info(
             "%s | %-45s | page %8.1f ms (max %8.1f) %2d rows | total %8.1f ms (%d) | "
-            "total to %d %8.1f ms (%d) | %s",
+            "total to %d %8.1f ms (%s) | %s",
             dialect,
             name,
             median,
@@ -157,7 +157,7 @@ async def _measure(engine: AsyncEngine, *, build: bool) -> None:
             count,
             COUNT_LIMIT,
             bounded_median,
-            min(capped, COUNT_LIMIT),
+            f"{min(capped[0], COUNT_LIMIT)}{'' if capped[1] else '+'}",
             plan,
         )
         if name in PRICE_SORTED:

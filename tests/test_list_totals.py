@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from catalog_api.config import Settings
+from catalog_api.repositories import products as products_repository
 from catalog_api.variants import plans
 from catalog_mcp.models import ProductPage
 from tests.conftest import app_with, asgi_client, product_body
@@ -86,3 +87,25 @@ def test_the_mcp_page_says_a_list_total_is_a_lower_bound() -> None:
     assert capped.note == "at least 10000 match; counting stopped"
     exact = ProductPage.from_api({"items": [], "total": 1, "total_is_exact": True})
     assert exact.note is None
+
+
+async def test_a_sqlite_count_of_common_values_stops_walking_and_says_so(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every value counts as common and the walk stops after the first 3 products (by id).
+    monkeypatch.setattr(products_repository, "COUNT_RANGE_ROWS", 1)
+    monkeypatch.setattr(products_repository, "COUNT_WALK_ROWS", 3)
+    async with app_with(settings, count_limit=100) as app, asgi_client(app) as client:
+        for i in range(7):
+            sizes = ["10", "11"] if i % 3 else ["9"]
+            assert (await client.post("/api/products", json=_shoe(i, sizes))).status_code == 201
+        page = await _page(client, **{"option.size": "10"})
+        if settings.database_url.startswith("sqlite"):
+            # Runners 1 and 2 of the first three hold size 10; 4 and 5 were not walked.
+            assert (page["total"], page["total_is_exact"]) == (2, False)
+        else:  # PostgreSQL plans the count itself: exact under the limit.
+            assert (page["total"], page["total_is_exact"]) == (4, True)
+        assert len(page["items"]) == 4  # the page itself is not cut
+        # A product filter without option or attribute values is not walked: exact.
+        page = await _page(client, category="shoes")
+        assert (page["total"], page["total_is_exact"]) == (5, True)

@@ -90,6 +90,11 @@ class KeysetPosition:
     id: int
 
 
+# A bounded count on SQLite starts from an option or attribute value's index range when it
+# has fewer entries than this; else it probes products, at most COUNT_WALK_ROWS of them.
+COUNT_RANGE_ROWS = 50_000
+COUNT_WALK_ROWS = 20_000
+
 PRODUCTS = cast(Table, Product.__table__)
 SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "created_at": Product.created_at,  # type: ignore[dict-item]
@@ -412,28 +417,40 @@ class ProductRepository:
         """Return a select of the ids of the products that pass the filters."""
         return self.filtered(select(Product.id), filters)
 
-    async def _plan(self, filters: ProductFilters) -> FilterPlan | None:
+    async def _plan(
+        self, filters: ProductFilters, common_rows: int | None = None
+    ) -> FilterPlan | None:
         """Return SQLite's plan for a query that stops early (a page, a bounded count)."""
         stocked = filters.in_stock is True and not filters.options
         stocked = stocked and filters.min_price is not None
         if self.dialect != "sqlite" or not (filters.options or filters.attributes or stocked):
             return None
         prices = (filters.min_price, filters.max_price) if stocked else None
-        return await choose(self.session, filters.options, filters.attributes, prices)
+        return await choose(self.session, filters.options, filters.attributes, prices, common_rows)
 
-    async def count(self, filters: ProductFilters, *, limit: int | None = None) -> int:
-        """Count the products that pass the filters, stopping at limit when given.
-
-        A bounded count probes each product for a common option or attribute value, as a
-        page does, instead of reading the value's whole index range.
-        """
-        if limit is None:
-            stmt = self.filtered(select(func.count()).select_from(Product), filters)
-            return int(await self.session.scalar(stmt) or 0)
-        plan = await self._plan(filters)
-        matches = self.filtered(select(Product.id), filters, plan=plan).limit(limit)
-        stmt = select(func.count()).select_from(matches.subquery())
+    async def count(self, filters: ProductFilters) -> int:
+        """Count the products that pass the filters."""
+        stmt = self.filtered(select(func.count()).select_from(Product), filters)
         return int(await self.session.scalar(stmt) or 0)
+
+    async def count_up_to(self, filters: ProductFilters, limit: int) -> tuple[int, bool]:
+        """Count the products that pass the filters, stopping at limit; say if it is exact.
+
+        SQLite: the rarest option or attribute value under COUNT_RANGE_ROWS index entries
+        starts the count; with none, each product is probed in id order up to the
+        COUNT_WALK_ROWS-th, and a count cut there is a lower bound (not exact).
+        """
+        plan = await self._plan(filters, COUNT_RANGE_ROWS)
+        matches = self.filtered(select(Product.id), filters, plan=plan)
+        cut = None
+        if plan is not None and plan.start is None:
+            beyond = select(Product.id).order_by(Product.id).offset(COUNT_WALK_ROWS).limit(1)
+            cut = await self.session.scalar(beyond)
+            if cut is not None:
+                matches = matches.where(Product.id < cut)
+        stmt = select(func.count()).select_from(matches.limit(limit).subquery())
+        found = int(await self.session.scalar(stmt) or 0)
+        return found, found < limit and cut is None
 
     async def by_ids(self, ids: Sequence[int]) -> list[Product]:
         """Return the products with these ids, in that order (missing ones left out)."""

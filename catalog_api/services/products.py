@@ -255,8 +255,7 @@ class ProductService:
             after=after,
             limit=query.limit + 1,
         )
-        total = await self.products.count(query.filters, limit=self.count_limit + 1)
-        exact = total <= self.count_limit
+        total, exact = await self.products.count_up_to(query.filters, self.count_limit + 1)
         facets = None
         if query.facets:
             matches = self.products.matching_ids(query.filters)

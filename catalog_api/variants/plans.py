@@ -77,9 +77,14 @@ def stocked_priced(low: int | None, high: int | None) -> Select[Any]:
 
 
 async def _entries(
-    session: AsyncSession, kind: str, name: str, value: str, prices: tuple[int | None, int | None]
+    session: AsyncSession,
+    kind: str,
+    name: str,
+    value: str,
+    prices: tuple[int | None, int | None],
+    bound: int | None = None,
 ) -> int:
-    """Count the index entries of one filter, stopping at COMMON_ROWS."""
+    """Count the index entries of one filter, stopping at bound (COMMON_ROWS by default)."""
     inner: Select[Any]
     if kind == "stock":
         inner = stocked_priced(*prices)
@@ -91,7 +96,7 @@ async def _entries(
         inner = select(attribute_values.c.product_id).where(
             attribute_values.c.key == name, attribute_values.c.value == value
         )
-    bounded = inner.limit(COMMON_ROWS).subquery()
+    bounded = inner.limit(bound or COMMON_ROWS).subquery()
     return int(await session.scalar(select(func.count()).select_from(bounded)) or 0)
 
 
@@ -110,19 +115,22 @@ async def choose(
     options: Sequence[tuple[str, str]],
     attributes: Sequence[tuple[str, str]],
     stocked: tuple[int | None, int | None] | None = None,
+    common_rows: int | None = None,
 ) -> FilterPlan:
     """Return the plan for these filters: start from the rarest rare one, if any.
 
     stocked: the price bounds of in_stock=true without options, whose in-stock variants'
-    price range may start the query too.
+    price range may start the query too. common_rows: the entries from which a filter is
+    common (COMMON_ROWS by default).
     """
+    bound = common_rows or COMMON_ROWS
     filters = [("option", n, v) for n, v in options] + [("attr", k, v) for k, v in attributes]
     if stocked is not None:
         filters.append(STOCKED)
     best: tuple[int, tuple[str, str, str]] | None = None
     for kind, name, value in filters:
-        count = await _entries(session, kind, name, value, stocked or (None, None))
-        if count < COMMON_ROWS and (best is None or count < best[0]):
+        count = await _entries(session, kind, name, value, stocked or (None, None), bound)
+        if count < bound and (best is None or count < best[0]):
             best = (count, (kind, name, value))
     return FilterPlan(start=None if best is None else best[1])
 
