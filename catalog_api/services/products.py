@@ -282,12 +282,13 @@ class ProductService:
             )
         await self._require_one_currency(query.filters, query.sort.value)
         relevance = query.sort is SearchSortField.RELEVANCE
+        plan = await self.products.match_plan(query.filters)
         outcome = await search_engine.search(
             self.session,
             query.q,
             None
             if query.filters == ProductFilters()
-            else lambda stmt: self.products.filtered_matches(stmt, query.filters),
+            else lambda stmt: self.products.filtered_matches(stmt, query.filters, plan),
             None if relevance else self.products.sort_key(query.sort.value, query.filters),
         )
         if relevance:
