@@ -20,7 +20,7 @@ from catalog_api.search.vocabulary import Vocabulary, is_word
 FEEDBACK_TITLES = 10
 FEEDBACK_WORDS = 10
 # A candidate holding all the feedback words gains this share of the best score.
-FEEDBACK_SHARE = 0.3
+FEEDBACK_SHARE = 0.35
 # A feedback word is in at least this many of the best titles: a word of one title only would
 # lift that title itself, whatever the others say.
 SHARED_BY = 2

@@ -16,7 +16,11 @@ _TYPE_ENDS = (" in ", " with ", " for ")
 
 @dataclass(frozen=True)
 class Weights:
-    """Tuning of the ranking (bench/relevance.py measures it)."""
+    """Tuning of the ranking (bench/relevance.py measures it).
+
+    coverage, adjacent, product_type, head and length were fitted together by coordinate
+    ascent on the tuning half of the Home Depot queries (bench/RESULTS.md, 2026-12-06).
+    """
 
     title: float = 3.0
     labels: float = 2.0
@@ -24,11 +28,16 @@ class Weights:
     k1: float = 1.2
     b: float = 0.75
     # Score multiplier of a product holding all the query's weight, against one holding none.
-    coverage: float = 0.5
+    coverage: float = 0.775
     # Bonus, as a share of the words' weights, for two query words adjacent in the title.
-    adjacent: float = 0.5
+    adjacent: float = 0.25
     # Bonus, as a share of a word's weight, for the word naming the title's product type.
-    product_type: float = 0.5
+    product_type: float = 0.4375
+    # Further bonus when that word is the query's last ('kitchen sink faucet' is a faucet).
+    head: float = 0.47
+    # Score taken off per word of the title: of two titles matching alike, the shorter one
+    # is more about it, beyond what BM25's length normalisation of the matched words says.
+    length: float = 0.225
 
 
 @dataclass(frozen=True)
@@ -52,11 +61,16 @@ def _title_length(terms: str) -> int:
 
 
 def _saturation(
-    candidate: Candidate, field: int, averages: tuple[float, float, float], k1: float, b: float
+    candidate: Candidate,
+    field: int,
+    title_words: int,
+    averages: tuple[float, float, float],
+    k1: float,
+    b: float,
 ) -> float:
     """Return BM25's length normalisation of one field (0 title, 1 labels, 2 body)."""
     if field == 0:
-        length = _title_length(candidate.title_terms)
+        length = title_words
     else:
         length = _length(candidate.label_terms if field == 1 else candidate.body_terms)
     return k1 * (1 - b + b * length / averages[field])
@@ -81,6 +95,12 @@ def _adjacent_pairs(concepts: Sequence[Concept]) -> list[tuple[str, float]]:
     ]
 
 
+def _head(concepts: Sequence[Concept]) -> Concept | None:
+    """Return the query's last written word that is not a number or unit, or None."""
+    words = [c for c in concepts if c.written and len(c.phrase) == 1 and is_word(c.phrase[0])]
+    return words[-1] if words else None
+
+
 def rank(
     candidates: Iterable[Candidate],
     concepts: Sequence[Concept],
@@ -90,6 +110,7 @@ def rank(
     """Score every candidate; best first, ties by id."""
     needles = [(concept, " " + " ".join(concept.phrase) + " ") for concept in concepts]
     pairs = _adjacent_pairs(concepts)
+    head = _head(concepts)
     written_weights = [(c.written, c.weight) for c in concepts if c.written]
     total = sum(weight for _, weight in written_weights) or 1.0
     scored: list[Scored] = []
@@ -103,6 +124,7 @@ def rank(
             f" {candidate.body_terms} ",
         )
         whole = "".join(texts)
+        title_words = _title_length(candidate.title_terms)
         # Each field saturates on its own, so a description repeating the words many times
         # never outweighs a title that has them (BM25 summed over fields, not BM25F). The
         # lengths are worked out only for the fields a word was found in.
@@ -118,24 +140,28 @@ def rank(
                 if count:
                     norm = saturation[field]
                     if norm is None:
-                        norm = saturation[field] = _saturation(candidate, field, averages, k1, b)
+                        norm = saturation[field] = _saturation(
+                            candidate, field, title_words, averages, k1, b
+                        )
                     score += concept.weight * boost * count * (k1 + 1) / (count + norm)
                     if field == 0:
                         typed = typed if typed is not None else _type_end(texts[0])
                         if typed.endswith(needle):
-                            score += concept.weight * weights.product_type
+                            bonus = weights.head if concept is head else 0.0
+                            score += concept.weight * (weights.product_type + bonus)
             matched.update(concept.covers)
         for needle, weight in pairs:
             count = texts[0].count(needle)
             if count:
                 norm = saturation[0]
                 if norm is None:  # a pair in the title means its words were counted there
-                    norm = saturation[0] = _saturation(candidate, 0, averages, k1, b)
+                    norm = saturation[0] = _saturation(candidate, 0, title_words, averages, k1, b)
                 bonus = weights.adjacent * weight * weights.title
                 score += bonus * count * (k1 + 1) / (count + norm)
         covered = sum(weight for written, weight in written_weights if written in matched)
         coverage = min(covered / total, 1.0)
         score *= 1 - weights.coverage + weights.coverage * coverage
+        score -= weights.length * title_words
         scored.append(Scored(candidate, score, coverage, frozenset(matched)))
     scored.sort(key=lambda item: (-item.score, item.candidate.id))
     return scored
