@@ -43,6 +43,7 @@ CHANGES = cast(Table, ProductChange.__table__)
 _PG_XID = "pg_current_xact_id()::text::bigint"
 
 Changes = dict[str, list[Any]]
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def plain(value: Any) -> Any:
@@ -102,12 +103,23 @@ def record_imported(
     skus: Mapping[str, str],
 ) -> None:
     """Record products inserted in bulk (rows of column values) with their single variant."""
+    pending = _pending(session)
     for row in rows:
-        created: Changes = {name: [None, plain(row.get(name))] for name in PRODUCT_FIELDS}
+        # Import rows hold JSON values already (but for enums and times): plain() copies them.
+        created: Changes = {
+            name: [None, value if type(value) in _SCALARS else plain(value)]
+            for name in PRODUCT_FIELDS
+            for value in (row.get(name),)
+            if value is not None  # record() drops a [None, None] pair too
+        }
         created["created_at"] = [None, plain(row["created_at"])]
         variant = {"position": 0, "option_values": {}, **row}
         created[VARIANT_PREFIX + skus[row["slug"]]] = [None, variant_snapshot(variant)]
-        record(session, ids[row["slug"]], created, ChangeAction.CREATE)
+        product_id = ids[row["slug"]]
+        if product_id in pending:
+            record(session, product_id, created, ChangeAction.CREATE)
+        else:
+            pending[product_id] = {"action": ChangeAction.CREATE, "changes": created}
 
 
 def _diff(obj: Any, fields: tuple[str, ...], prefix: str = "") -> Changes:

@@ -136,6 +136,7 @@ STOP_WORDS = frozenset(
     }
 )
 _STEMMER = Stemmer.Stemmer("english")
+_ASCII_DIGIT = re.compile("[0-9]")
 _MARKS = {"Mn", "Mc", "Me"}
 
 
@@ -189,10 +190,17 @@ def _number_unit(match: re.Match[str]) -> str:
     return f" {number} {canonical} "
 
 
+def _has_digit(text: str) -> bool:
+    # The per-character scan costs most of an import's analysis; ASCII digits are only 0-9.
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(ch.isdigit() for ch in text)
+
+
 def normalize(text: str) -> str:
     """Fold text and rewrite numbers and units in one spelling ('1/2"' and '0.5 inch' alike)."""
     text = fold(text).translate(_QUOTES)
-    if any(ch.isdigit() for ch in text):
+    if _has_digit(text):
         text = _THOUSANDS.sub("", text)
         text = _TIMES.sub(" x ", text)
         text = _NUMBER_UNIT.sub(_number_unit, text)

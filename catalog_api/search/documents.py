@@ -8,6 +8,7 @@ SKU up whole instead (catalog_api/search/exact.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -40,8 +41,17 @@ def _texts(value: Any) -> list[str]:
     return texts
 
 
+@lru_cache(maxsize=100_000)
+def _label_terms(text: str) -> str:
+    # Categories, tags, attribute values and brands repeat across a catalog: a bulk import
+    # analyses each once.
+    return " ".join(terms(text))
+
+
 def _analysed(column: str, row: Mapping[str, Any]) -> str:
     texts = (text for field in SOURCES[column] for text in _texts(row.get(field)))
+    if column == "search_labels":
+        return " ".join(part for text in texts if (part := _label_terms(text)))
     return " ".join(term for text in texts for term in terms(text))
 
 
