@@ -11,6 +11,7 @@ latency and recall@100 against exact cosine.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 import time
@@ -18,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
+
+log = logging.getLogger("bench")
 
 DIMS = 256
 K = 100
@@ -55,12 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     from usearch.index import Index
 
     started = time.perf_counter()
     vectors = clustered(args.count, max(10, args.count // 200), seed=1)
     queries = clustered(args.queries, max(10, args.count // 200), seed=2)
-    print(f"made {args.count:,} vectors in {time.perf_counter() - started:.1f} s")
+    log.info(f"made {args.count:,} vectors in {time.perf_counter() - started:.1f} s")
     index = Index(
         ndim=DIMS,
         metric="cos",
@@ -72,20 +76,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     index.add(np.arange(args.count, dtype=np.uint64), vectors, threads=args.threads)
     build = time.perf_counter() - started
-    print(f"usearch {args.dtype} build: {build:.1f} s ({args.count / build:,.0f} vectors/s)")
-    print(f"usearch memory: {index.memory_usage / 2**20:,.0f} MiB")
+    log.info(f"usearch {args.dtype} build: {build:.1f} s ({args.count / build:,.0f} vectors/s)")
+    log.info(f"usearch memory: {index.memory_usage / 2**20:,.0f} MiB")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "index.usearch")
         index.save(path)
-        print(f"usearch saved: {os.path.getsize(path) / 2**20:,.0f} MiB")
+        log.info(f"usearch saved: {os.path.getsize(path) / 2**20:,.0f} MiB")
     latencies = []
     found = []
     for query in queries:
         began = time.perf_counter()
         matches = index.search(query, K, threads=1)
         latencies.append((time.perf_counter() - began) * 1000)
-        found.append(set(int(key) for key in matches.keys))
-    print(
+        found.append({int(key) for key in matches.keys})
+    log.info(
         f"usearch k={K} query ms p50 {percentile(latencies, 0.5):.2f} "
         f"p99 {percentile(latencies, 0.99):.2f} max {max(latencies):.2f}"
     )
@@ -96,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         scores = vectors @ query
         best = np.argpartition(-scores, K)[:K]
         exact_ms.append((time.perf_counter() - began) * 1000)
-        recalls.append(len(got & set(int(i) for i in best)) / K)
-    print(
+        recalls.append(len(got & {int(i) for i in best}) / K)
+    log.info(
         f"numpy exact k={K} ms p50 {percentile(exact_ms, 0.5):.1f} "
         f"p99 {percentile(exact_ms, 0.99):.1f}; usearch recall@{K} "
         f"mean {float(np.mean(recalls)):.3f} min {min(recalls):.2f}"

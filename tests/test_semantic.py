@@ -119,7 +119,7 @@ async def test_similar_products_follow_an_update(
     assert len(before["items"]) == 3
     assert lamp not in [item["id"] for item in before["items"]]
     hose = made["Garden Hose"]
-    assert "Garden Hose" != before["items"][0]["title"]
+    assert before["items"][0]["title"] != "Garden Hose"
     patched = await semantic_client.patch(
         f"/api/products/{hose['id']}", json={"title": "LED Desk Lamp Light", "tags": ["led"]}
     )
@@ -161,7 +161,8 @@ async def test_deleted_products_leave_the_index(
     assert (await semantic_client.delete(f"/api/products/{gone}")).status_code == 204
     await settled(semantic_app)
     runtime = RUNTIMES.get(semantic_app.state.engine)
-    assert runtime is not None and gone not in runtime.index
+    assert runtime is not None
+    assert gone not in runtime.index
     page = await search(semantic_client, "desk light", mode="semantic")
     assert "Desk Lamp" not in titles(page)
     async with semantic_app.state.engine.connect() as connection:
