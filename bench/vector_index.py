@@ -41,6 +41,28 @@ def clustered(count: int, clusters: int, seed: int) -> NDArray[np.float32]:
     return out
 
 
+def home_depot(path: str, queries: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Return wordllama vectors of the distinct titles and of the first distinct queries."""
+    import csv
+    import io
+    import zipfile
+
+    from catalog_api.semantic.embedder import embedder
+
+    titles: dict[str, None] = {}
+    terms: dict[str, None] = {}
+    with zipfile.ZipFile(path) as archive, archive.open("train.csv") as raw:
+        for row in csv.DictReader(io.TextIOWrapper(raw, encoding="latin-1")):
+            titles[row["product_title"]] = None
+            terms[row["search_term"]] = None
+    model = embedder()
+    started = time.perf_counter()
+    vectors = model.embed(list(titles))
+    took = time.perf_counter() - started
+    log.info(f"embedded {len(titles):,} titles in {took:.1f} s ({len(titles) / took:,.0f}/s)")
+    return vectors, model.embed(list(terms)[:queries])
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     """Return the nearest-rank percentile."""
     ordered = sorted(values)
@@ -57,13 +79,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--expansion-search", type=int, default=128)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--titles", help="train.csv.zip: real title and query vectors instead")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from usearch.index import Index
 
     started = time.perf_counter()
-    vectors = clustered(args.count, max(10, args.count // 200), seed=1)
-    queries = clustered(args.queries, max(10, args.count // 200), seed=2)
+    if args.titles:
+        vectors, queries = home_depot(args.titles, args.queries)
+        args.count = len(vectors)
+    else:
+        vectors = clustered(args.count, max(10, args.count // 200), seed=1)
+        queries = clustered(args.queries, max(10, args.count // 200), seed=2)
     log.info(f"made {args.count:,} vectors in {time.perf_counter() - started:.1f} s")
     index = Index(
         ndim=DIMS,
@@ -95,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     exact_ms = []
     recalls = []
-    for query, got in list(zip(queries, found, strict=True))[:50]:
+    for query, got in list(zip(queries, found, strict=True))[:100]:
         began = time.perf_counter()
         scores = vectors @ query
         best = np.argpartition(-scores, K)[:K]

@@ -151,6 +151,11 @@ class VectorIndex:
         scores = self._rows_of(held) @ query
         return {product_id: float(score) for product_id, score in zip(held, scores, strict=True)}
 
+    def holds(self, product_id: int, stored: bytes) -> bool:
+        """Tell whether the index holds exactly this stored (float16) vector for the product."""
+        row = self._row.get(product_id)
+        return row is not None and self._matrix[row].tobytes() == stored
+
     def vector(self, product_id: int) -> Vectors | None:
         """Return a product's vector, None when not held."""
         row = self._row.get(product_id)

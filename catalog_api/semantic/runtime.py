@@ -108,7 +108,8 @@ class SemanticRuntime:
         while not self._stopping:
             try:
                 if time.monotonic() - swept >= SWEEP_SECONDS:
-                    await self._read_back()
+                    if swept:  # the first sweep follows the load: nothing to read back yet
+                        await self._read_back()
                     await self._sweep()
                     swept = time.monotonic()
                 await self._apply_changes()
@@ -157,10 +158,12 @@ class SemanticRuntime:
                 )
             if not rows:
                 return
-            ids = [pid for pid, _ in rows]
-            vectors = from_bytes([blob for _, blob in rows])
-            await self._apply(ids, vectors, [])
-            after = ids[-1]
+            after = rows[-1][0]
+            # This process's own writes are held already: only other processes' are applied.
+            fresh = [(pid, blob) for pid, blob in rows if not self.index.holds(pid, blob)]
+            if fresh:
+                vectors = from_bytes([blob for _, blob in fresh])
+                await self._apply([pid for pid, _ in fresh], vectors, [])
 
     async def _sweep(self) -> None:
         """Embed every outdated product (all of them at first start)."""
