@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from catalog_api.config import Settings
+from catalog_api.semantic import search as semantic_search
 from catalog_api.semantic.availability import RUNTIMES
 from tests.conftest import app_with, asgi_client, create
 
@@ -186,3 +187,31 @@ async def test_semantic_is_off_until_something_is_embedded(
     assert (await client.get("/api/products/search", params={"q": "lamp"})).status_code == 200
     bad = await client.get("/api/products/search", params={"q": "lamp", "mode": "vector"})
     assert bad.status_code == 422
+
+
+async def test_selective_filters_rank_the_passing_products_themselves(
+    semantic_app: FastAPI, semantic_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = await _shop(semantic_client)
+    await settled(semantic_app)
+    lamp = made["Desk Lamp"]["id"]
+    # As if the nearest allowed were too few to reach the one product the filter passes.
+    monkeypatch.setattr(semantic_search, "MAX_VECTOR_CANDIDATES", 1)
+    response = await semantic_client.get(
+        f"/api/products/{lamp}/similar", params={"category": "tools", "limit": 1}
+    )
+    assert [item["title"] for item in response.json()["items"]] == ["Cordless Drill"]
+    page = await search(semantic_client, "keep coffee hot", mode="semantic", tag="led")
+    assert titles(page) == ["Desk Lamp"]
+
+
+async def test_a_sku_query_in_hybrid_mode_is_answered_by_words(
+    semantic_app: FastAPI, semantic_client: httpx.AsyncClient
+) -> None:
+    await _shop(semantic_client)
+    await create(semantic_client, title="Brass Lamp Base", sku="LAMP-BASE-7", tags=[])
+    await settled(semantic_app)
+    lexical = await search(semantic_client, "LAMP-BASE-7")
+    hybrid = await search(semantic_client, "LAMP-BASE-7", mode="hybrid")
+    assert titles(hybrid)[0] == "Brass Lamp Base"
+    assert titles(hybrid) == titles(lexical)

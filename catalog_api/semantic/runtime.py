@@ -117,6 +117,11 @@ class SemanticRuntime:
                 logger.warning("embedding products failed; retrying", exc_info=True)
                 await asyncio.sleep(_RETRY_SECONDS)
                 continue
+            except Exception:
+                # Anything else is a bug; the worker must still keep later writes in step.
+                logger.exception("embedding worker error; retrying")
+                await asyncio.sleep(_RETRY_SECONDS)
+                continue
             if not (self._changed or self._deleted):
                 self._idle.set()
             self._wake.clear()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_api.search import engine as lexical_engine
 from catalog_api.search.engine import SearchOutcome
+from catalog_api.search.exact import sku_of
 from catalog_api.search.query import ReadQuery, read_query
 from catalog_api.search.ranking import Scored, rank
 from catalog_api.search.repository import Filter, SearchRepository
@@ -31,6 +32,8 @@ VECTOR_RESULTS = 100
 FUSION_K = 60.0
 # With filters, the nearest are read in growing numbers until enough pass; at most this many.
 MAX_VECTOR_CANDIDATES = 20_000
+# Past that, when at most this many products pass the filters, their cosines are computed.
+MAX_FILTERED_EXACT = 50_000
 
 
 def runtime_of(session: AsyncSession, field: str) -> SemanticRuntime:
@@ -57,9 +60,27 @@ async def nearest_passing(
         passing = await repository.passing(ids)
         kept = [(product_id, cosine) for product_id, cosine in found if product_id in passing]
         kept = [(product_id, cosine) for product_id, cosine in kept if product_id not in exclude]
-        if len(kept) >= want or len(found) < k or k >= MAX_VECTOR_CANDIDATES:
+        if len(kept) >= want or len(found) < k:
             return kept[:want]
+        if k >= MAX_VECTOR_CANDIDATES:
+            return await _nearest_among_passing(runtime, repository, query, want, exclude, kept)
         k = min(k * 8, MAX_VECTOR_CANDIDATES)
+
+
+async def _nearest_among_passing(
+    runtime: SemanticRuntime,
+    repository: SearchRepository,
+    query: Vectors,
+    want: int,
+    exclude: Collection[int],
+    kept: list[tuple[int, float]],
+) -> list[tuple[int, float]]:
+    """Return the nearest of the products passing selective filters, by their own cosines."""
+    passing = await repository.all_passing(MAX_FILTERED_EXACT + 1)
+    if len(passing) > MAX_FILTERED_EXACT:
+        return kept[:want]  # filters this broad pass enough of the nearest, but for few
+    cosines = runtime.index.cosines(query, [p for p in passing if p not in exclude])
+    return sorted(cosines.items(), key=lambda pair: (-pair[1], pair[0]))[:want]
 
 
 async def _scored(
@@ -102,6 +123,9 @@ async def search_by_meaning(
 ) -> SearchOutcome:
     """Rank by cosine to the query (semantic), or fuse that with the lexical ranking (hybrid)."""
     runtime = runtime_of(session, "mode")
+    if hybrid and sku_of(words) is not None:
+        # A SKU names one product: words alone, that product first.
+        return await lexical_engine.search(session, words, filtered, sort_key)
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     repository = SearchRepository(session, filtered)
