@@ -104,11 +104,11 @@ class SemanticRuntime:
             except SQLAlchemyError:
                 logger.warning("could not read the stored vectors; retrying", exc_info=True)
                 await asyncio.sleep(_RETRY_SECONDS)
-        swept = 0.0
+        swept: float | None = None
         while not self._stopping:
             try:
-                if time.monotonic() - swept >= SWEEP_SECONDS:
-                    if swept:  # the first sweep follows the load: nothing to read back yet
+                if swept is None or time.monotonic() - swept >= SWEEP_SECONDS:
+                    if swept is not None:  # the first follows the load: nothing to read back
                         await self._read_back()
                     await self._sweep()
                     swept = time.monotonic()
@@ -196,8 +196,13 @@ class SemanticRuntime:
         if not changed or model is None:
             return
         for start in range(0, len(changed), 1_000):
-            pending = await pending_among(self._sessions, changed[start : start + 1_000])
-            written = await embed_pending(self._sessions, model, pending)
+            batch = changed[start : start + 1_000]
+            try:
+                pending = await pending_among(self._sessions, batch)
+                written = await embed_pending(self._sessions, model, pending)
+            except BaseException:
+                self._changed.update(changed[start:])  # tried again on the next round
+                raise
             await self._apply(written.ids, _stack(written.vectors), [])
 
     async def _apply(self, ids: list[int], vectors: Vectors, removed: list[int]) -> None:
