@@ -9,9 +9,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from catalog_api.config import Settings
+from catalog_api.models import Product
+from catalog_api.semantic import runtime as semantic_runtime
 from catalog_api.semantic import search as semantic_search
 from catalog_api.semantic.availability import RUNTIMES
 from tests.conftest import app_with, asgi_client, create
@@ -215,3 +218,34 @@ async def test_a_sku_query_in_hybrid_mode_is_answered_by_words(
     hybrid = await search(semantic_client, "LAMP-BASE-7", mode="hybrid")
     assert titles(hybrid)[0] == "Brass Lamp Base"
     assert titles(hybrid) == titles(lexical)
+
+
+async def test_products_other_processes_write_are_embedded_at_the_next_sweep(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic_runtime, "SWEEP_SECONDS", 0.2)
+    async with app_with(settings, semantic=True) as app, asgi_client(app) as client:
+        runtime = RUNTIMES.get(app.state.engine)
+        assert runtime is not None
+        await create(client, title="Desk Lamp", category="office", tags=[])
+        await settled(app)
+        # Another process's write: plain SQL, so no commit hook of this one sees it.
+        other = create_async_engine(settings.database_url)
+        try:
+            async with other.begin() as connection:
+                await connection.execute(
+                    insert(Product).values(
+                        slug="garden-hose", title="Garden Hose", category="outdoor",
+                        price_minor=100, currency="USD", version=1, status="active",
+                    )
+                )  # fmt: skip
+                new_id = await connection.scalar(
+                    select(Product.id).where(Product.slug == "garden-hose")
+                )
+        finally:
+            await other.dispose()
+        async with asyncio.timeout(30):
+            while new_id not in runtime.index:  # noqa: ASYNC110 - no event for it
+                await asyncio.sleep(0.1)
+        page = await search(client, "watering the lawn", mode="semantic", category="outdoor")
+        assert titles(page) == ["Garden Hose"]
