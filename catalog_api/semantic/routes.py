@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from catalog_api.deps import ReadAccess, ReadSessionDep
-from catalog_api.routes.params import FiltersDep
+from catalog_api.routes.params import FiltersDep, LimitDep
 from catalog_api.routes.products import NOT_FOUND, ProductId
 from catalog_api.semantic.service import SimilarProducts, SimilarService
 
@@ -26,7 +24,7 @@ async def similar_products(
     session: ReadSessionDep,
     product_id: ProductId,
     filters: FiltersDep,
-    limit: Annotated[int, Query(ge=1, le=50, description="How many, 1-50.")] = 10,
+    limit: LimitDep,
 ) -> SimilarProducts:
     """More like this: the nearest products by meaning."""
     return await SimilarService(session).similar(product_id, filters, limit)
