@@ -176,22 +176,6 @@ async def test_deleted_products_leave_the_index(
     assert left == 0
 
 
-async def test_semantic_is_off_until_something_is_embedded(
-    settings: Settings, client: httpx.AsyncClient
-) -> None:
-    await create(client, title="Desk Lamp")
-    response = await client.get("/api/products/search", params={"q": "lamp", "mode": "semantic"})
-    assert response.status_code == 422
-    problem = response.json()
-    assert problem["type"].endswith("/semantic-unavailable")
-    assert "catalog-api embed" in problem["detail"]
-    similar = await client.get("/api/products/1/similar")
-    assert similar.status_code == 422
-    assert (await client.get("/api/products/search", params={"q": "lamp"})).status_code == 200
-    bad = await client.get("/api/products/search", params={"q": "lamp", "mode": "vector"})
-    assert bad.status_code == 422
-
-
 async def test_selective_filters_rank_the_passing_products_themselves(
     semantic_app: FastAPI, semantic_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

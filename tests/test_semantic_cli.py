@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -84,29 +82,6 @@ def _embed_cli(url: str) -> None:
         assert main(["embed"]) == 0
 
 
-async def test_without_the_extra_semantic_modes_say_how_to_enable_them(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # None in sys.modules is how Python marks a module as not importable.
-    monkeypatch.setitem(sys.modules, "wordllama", None)
-    async with app_with(settings, semantic=True) as app, asgi_client(app) as client:
-        assert RUNTIMES.get(app.state.engine) is None
-        await create(client, title="Desk Lamp")
-        for mode in ("semantic", "hybrid"):
-            response = await client.get("/api/products/search", params={"q": "lamp", "mode": mode})
-            assert response.status_code == 422
-            detail = response.json()["detail"]
-            assert "pip install 'catalog-mcp[semantic]'" in detail
-            assert "catalog-api embed" in detail
-        similar = await client.get("/api/products/1/similar")
-        assert similar.status_code == 422
-        assert "pip install" in similar.json()["detail"]
-        lexical = await client.get("/api/products/search", params={"q": "lamp"})
-        assert lexical.json()["total"] == 1
-    monkeypatch.setenv("CATALOG_DATABASE_URL", settings.database_url)
-    assert await asyncio.to_thread(main, ["embed"]) == 2
-
-
 @pytest.mark.postgres
 async def test_pgvector_detected_when_postgresql_has_it(postgres_url: str) -> None:
     engine = create_async_engine(postgres_url)
@@ -117,11 +92,3 @@ async def test_pgvector_detected_when_postgresql_has_it(postgres_url: str) -> No
     if version is None:
         pytest.skip("pgvector is not installed on this PostgreSQL (no vector.control)")
     assert version[0].isdigit()
-
-
-async def test_the_mode_is_in_the_openapi_document(client: httpx.AsyncClient) -> None:
-    document = (await client.get("/openapi.json")).json()
-    search = document["paths"]["/api/products/search"]["get"]["parameters"]
-    mode = next(parameter for parameter in search if parameter["name"] == "mode")
-    assert mode["schema"]["default"] == "lexical"
-    assert "/api/products/{product_id}/similar" in document["paths"]
