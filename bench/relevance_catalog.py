@@ -25,7 +25,7 @@ from catalog_api.migrate import head_revision, upgrade
 from catalog_api.models import Product, ProductStatus
 from catalog_api.planner import refresh_statistics
 from catalog_api.query_reading import QueryReader, search_interpreted
-from catalog_api.schemas import ProductCreate
+from catalog_api.schemas import ProductCreate, SearchMode
 from catalog_api.services.products import ProductService, SearchQuery
 
 log = logging.getLogger("bench")
@@ -68,7 +68,9 @@ class Catalog:
         """The offline query reader of an app with these settings (no model)."""
         self.reader = QueryReader(self.settings, None)
 
-    async def search(self, query: str, *, interpret: bool = False) -> CatalogAnswer:
+    async def search(
+        self, query: str, *, interpret: bool = False, mode: SearchMode = SearchMode.LEXICAL
+    ) -> CatalogAnswer:
         """Search like GET /api/products/search, paging until RESULTS_WANTED results.
 
         interpret: as interpret=true, the offline reader's filters applied to each page.
@@ -82,7 +84,7 @@ class Catalog:
             with app_query_scope(self.slots, self.settings.query_timeout_seconds):
                 async with self.sessions() as session:
                     try:
-                        search = SearchQuery(q=query, limit=limit, cursor=cursor)
+                        search = SearchQuery(q=query, limit=limit, cursor=cursor, mode=mode)
                         if interpret:
                             reading = await self.reader.read(session, query, frozenset(), None)
                             page = await search_interpreted(

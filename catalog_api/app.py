@@ -32,6 +32,8 @@ from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
 from catalog_api.routes.params import document_page_size
 from catalog_api.search.vocabulary import VOCABULARIES
+from catalog_api.semantic import routes as semantic_routes
+from catalog_api.semantic.startup import start_semantic, stop_semantic
 from catalog_api.services.queries import ProductQueries
 from catalog_api.serving import no_write_redirects
 from catalog_api.variants import routes as variant_routes
@@ -87,6 +89,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             redis_url, per_minute=settings.failed_keys_per_minute, burst=None, namespace="f"
         )
         VOCABULARIES.warm(read_engine)
+        engines = (engine,) if replica is None else (engine, replica)
+        semantic = await start_semantic(settings.semantic, engines, app.state.session_factory)
         statistics = asyncio.create_task(
             refresh_in_background(engine), context=contextvars.Context()
         )
@@ -110,6 +114,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
         finally:
             await finish_or_cancel(statistics, CLOSE_GRACE_SECONDS)
+            await stop_semantic(semantic, engines)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -159,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(products.router)
     app.include_router(variant_routes.router)
+    app.include_router(semantic_routes.router)
     products.add_fast_routes(app)
     app.include_router(catalog.router)
     app.include_router(describe.router)

@@ -1,4 +1,4 @@
-"""Command line: catalog-api serve | migrate | seed --demo | import FILE | keys ... | history ..."""
+"""Command line: catalog-api serve | migrate | seed | import FILE | embed | keys | history."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from catalog_api.preflight import (
     load_settings,
     port_number,
 )
+from catalog_api.semantic.cli import add_embed_arguments, embed_all, embed_if_on, missing_extra
 
 logger = logging.getLogger("catalog_api.cli")
 
@@ -85,6 +86,26 @@ async def _seed_demo(settings: Settings) -> ImportReport:
             return await Importer(sessions).run(parse_jsonl(cast(TextIO, stream)))
 
 
+async def _embed(settings: Settings, batch: int) -> int:
+    problem = missing_extra()
+    if problem is not None:
+        _echo(problem)
+        return 2
+    async with _sessions(settings) as sessions:
+        embedded, stored = await embed_all(sessions, batch)
+    where = database_display(settings.database_url)
+    _echo(f"{where}: {embedded} products embedded now, {stored} have vectors")
+    return 0
+
+
+async def _embed_after_import(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        await embed_if_on(create_session_factory(engine), settings.semantic)
+    finally:
+        await engine.dispose()
+
+
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     from catalog_api.app import create_app
     from catalog_api.serving import serve
@@ -110,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="load sample data")
     seed.add_argument("--demo", action="store_true", required=True, help="the demo catalog")
     add_import_arguments(commands.add_parser("import", help="import products from .jsonl or .csv"))
+    add_embed_arguments(
+        commands.add_parser("embed", help="compute product vectors for semantic search")
+    )
     add_key_arguments(commands.add_parser("keys", help="create, list and revoke API keys"))
     add_history_arguments(commands.add_parser("history", help="purge old recorded changes"))
     return parser
@@ -154,7 +178,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         added = f"{report.imported} products added, {present} already present"
         _echo(f"demo catalog in {database_display(settings.database_url)}: {added}")
     elif args.command == "import":
-        return run_import(settings, args)
+        code = run_import(settings, args)
+        asyncio.run(_embed_after_import(settings))
+        return code
+    elif args.command == "embed":
+        return asyncio.run(_embed(settings, args.batch))
     elif args.command == "keys":
         return asyncio.run(_keys(settings, args))
     elif args.command == "history":

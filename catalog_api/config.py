@@ -187,6 +187,11 @@ class Settings(BaseSettings):
         description="Forget recorded changes older than this many days (checked hourly while "
         "the API runs; `catalog-api history purge` does it at once); default: keep all.",
     )
+    semantic: bool | None = Field(
+        default=None,
+        description="Semantic search (mode=semantic|hybrid, similar products; the semantic "
+        "extra): true or false; default on once `catalog-api embed` has stored vectors.",
+    )
     shutdown_grace_seconds: float = Field(
         default=10, ge=0, description="On SIGTERM, how long in-flight requests may finish (s)."
     )

@@ -167,4 +167,5 @@ class IdempotencyRecord(Base):
 
 
 # The variant tables join the metadata and the mapper registry wherever products are used.
+from catalog_api.semantic import models as _semantic_models  # noqa: E402, F401
 from catalog_api.variants import models as _variant_models  # noqa: E402, F401

@@ -476,6 +476,14 @@ class SearchSortField(StrEnum):
     TITLE = "title"
 
 
+class SearchMode(StrEnum):
+    """How search finds products: by words, by meaning (vectors), or both fused."""
+
+    LEXICAL = "lexical"
+    SEMANTIC = "semantic"
+    HYBRID = "hybrid"
+
+
 class SortOrder(StrEnum):
     """Sort direction."""
 

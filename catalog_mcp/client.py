@@ -87,6 +87,10 @@ class CatalogClient:
         """Run a full-text search."""
         return await self._request("GET", "/api/products/search", params=params)
 
+    async def similar_products(self, product_id: int, params: JSON) -> JSON:
+        """Find the products nearest one in meaning."""
+        return await self._request("GET", f"/api/products/{product_id}/similar", params=params)
+
     async def list_products(self, params: JSON) -> JSON:
         """Browse products."""
         return await self._request("GET", "/api/products", params=params)

@@ -146,9 +146,8 @@ class PriceBand(BaseModel):
 
 
 class Facets(BaseModel):
-    """Counts of all matches by category, tag, status, brand, option and attribute values, price
-    bands (minor units) per currency, how many were counted and whether that is all: to choose
-    the next call's filter."""
+    """Counts of matches by category, tag, status, brand, option, attribute, price band (minor
+    units, per currency); how many were counted: to choose the next filter."""
 
     category: dict[str, int] = Field(description="Top categories -> matches.")
     tag: dict[str, int] = Field(description="Top tags -> matches.")

@@ -55,16 +55,15 @@ CurrencyFilter = Annotated[
     Field(
         min_length=3,
         max_length=3,
-        description="ISO 4217 code: only products priced in it. Needed with min_price, "
-        "max_price or sort='price' when the matches have several currencies.",
+        description="ISO 4217 code: only prices in it; needed with a price filter or sort "
+        "when the matches have several currencies.",
     ),
 ]
 DetailLevel = Annotated[
     Detail,
     Field(
-        description="compact: id, title, price (range), available, availability, options, "
-        "category, key attributes, why it matched; full adds slug, stock, tags, description "
-        "start, version."
+        description="compact: what a choice needs (see ProductSummary); full adds slug, stock, "
+        "tags, description start, version."
     ),
 ]
 Limit = Annotated[

@@ -127,6 +127,7 @@ async def product_page(
     facets: bool,
     detail: Detail,
     interpret: bool = False,
+    mode: str = "lexical",
 ) -> CallToolResult:
     """Run a search or a browse with shopper-safe defaults and prices in one currency."""
     filters = _filters(
@@ -140,7 +141,7 @@ async def product_page(
         params = _filters(
             **filters, q=query, currency=prices.currency, min_price=prices.min_minor,
             max_price=prices.max_minor, sort=sort, order=order, limit=limit, cursor=cursor,
-            facets=facets or None,
+            facets=facets or None, mode=None if mode == "lexical" else mode,
         )  # fmt: skip
         if interpret:
             # The default sort is left out, so that a sort hint in the words ('cheapest') counts.
@@ -197,14 +198,33 @@ def register_read_tools(server: MCPServer, state: ClientSource) -> None:
             bool,
             Field(description="true: read filters ('under $50') out of the words."),
         ] = False,
+        mode: Annotated[
+            Literal["lexical", "semantic", "hybrid"], Field(description="hybrid: by meaning too.")
+        ] = "lexical",
     ) -> Annotated[CallToolResult, ProductPage]:
         return await product_page(
             state.client, query=query, status=status, category=category, tag=tag, brand=brand,
             option_values=option_values, attributes=attributes, in_stock=in_stock,
             currency=currency, min_price=min_price, max_price=max_price, sort=sort, order=order,
             limit=limit, cursor=cursor, facets=facets, detail=detail,
-            interpret=interpret,
+            interpret=interpret, mode=mode,
         )  # fmt: skip
+
+    @server.tool(
+        name="similar_products",
+        title="Similar products",
+        description="The 10 active products nearest one in meaning, when semantic search is on.",
+        annotations=READ_ONLY,
+    )
+    async def similar_products(
+        id: Annotated[int, Field(ge=1)],
+        category: CategoryFilter = None,
+    ) -> Annotated[CallToolResult, ProductPage]:
+        params = _filters(category=category, limit=10, status="active")
+        with tool_errors():
+            body = await state.client.similar_products(id, params)
+        page = ProductPage.from_api(body)
+        return data_result(page, framed=bool(page.items))
 
     @server.tool(
         name="list_products",
@@ -285,8 +305,8 @@ def register_read_tools(server: MCPServer, state: ClientSource) -> None:
         name="list_categories",
         title="List categories",
         description=(
-            "List the categories with their number of active products (status changes what is "
-            "counted), by name: the names category filters accept."
+            "Categories by name with their number of active products (status changes which): "
+            "the names category filters accept."
         ),
         annotations=READ_ONLY,
     )

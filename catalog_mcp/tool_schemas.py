@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -11,12 +12,15 @@ LOOSE_DEFS = frozenset({"Facets", "ProviderAttempt", "Option", "Variant", "Selec
 # Tools whose result has the shape of another tool's: their schema points there.
 SAME_OUTPUT = {
     "list_products": "search_products",
+    "similar_products": "search_products",
     "create_product": "get_product",
     "update_product": "get_product",
 }
 # Tools whose parameters repeat another tool's: the repeated descriptions are left out.
 SAME_INPUT = {
     "list_products": "search_products",
+    "similar_products": "search_products",
+    "list_categories": "search_products",
     "update_product": "create_product",
     "describe_product": "create_product",
 }
@@ -84,6 +88,25 @@ def _loose(schema: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
     return schema
 
 
+def _without_orphans(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop the sub-schemas nothing refers to any more (those only a loosened one used)."""
+    defs = schema.get("$defs")
+    if not defs:
+        return schema
+    used: set[str] = set()
+    pending = [{k: v for k, v in schema.items() if k != "$defs"}]
+    while pending:
+        text = json.dumps(pending.pop())
+        for name in defs.keys() - used:
+            if f'"#/$defs/{name}"' in text:
+                used.add(name)
+                pending.append(defs[name])
+    schema["$defs"] = {name: sub for name, sub in defs.items() if name in used}
+    if not schema["$defs"]:
+        del schema["$defs"]
+    return schema
+
+
 def _same_as(schema: dict[str, Any], tool: str) -> dict[str, Any]:
     """Point to another tool's output schema rather than repeat it."""
     description = schema.get("description", "")
@@ -121,7 +144,7 @@ def compact_tool_schemas(server: MCPServer) -> None:
         schema = tool.fn_metadata.output_schema
         if schema is None:
             continue
-        schema = _loose(compact_output(schema), LOOSE_DEFS)
+        schema = _without_orphans(_loose(compact_output(schema), LOOSE_DEFS))
         if tool.name in SAME_OUTPUT:
             schema = _same_as(schema, SAME_OUTPUT[tool.name])
         tool.fn_metadata.output_schema = schema

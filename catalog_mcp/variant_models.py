@@ -102,8 +102,7 @@ class Variant(BaseModel):
 
 
 class Selection(BaseModel):
-    """How `selected` was met: match exact, relaxed (the nearest in-stock variant, `relaxed`
-    naming the choices it lacks) or none in stock; note says it in words."""
+    """How `selected` was met (exact, relaxed: see `relaxed`, or none in stock); note says it."""
 
     match: Literal["exact", "relaxed", "none in stock"] = Field(
         description="exact: the chosen variant is in stock; relaxed: the nearest in-stock "

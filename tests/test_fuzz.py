@@ -20,7 +20,9 @@ refusals through, as no schema can tell the requests from good ones:
     maxLength counts what was sent;
 - a 422 `invalid-variants`: options, variants, price and stock that do not fit together
   (every variant has a value of each option and no two the same; price_minor on the product
-  or in its variants, not both): OpenAPI cannot relate one field's keys to another's values.
+  or in its variants, not both): OpenAPI cannot relate one field's keys to another's values;
+- a 422 `semantic-unavailable`: mode=semantic|hybrid or similar products on a server whose
+  semantic search is off (no stored vectors here), a setting no schema shows.
 
 Every scenario of the state machine starts on an empty database, so that Hypothesis can replay
 and shrink it. The schema's `maximum` for `limit` is the app's configured page cap (100).
@@ -103,7 +105,7 @@ def _deliberate_422(problem: dict[str, Any]) -> bool:
             return True
         return isinstance(field, str) and DELIBERATE_422.get(field) == message
 
-    if str(problem.get("type")).endswith("/invalid-variants"):
+    if str(problem.get("type")).endswith(("/invalid-variants", "/semantic-unavailable")):
         return True
     errors = problem.get("errors") or []
     return bool(errors) and all(deliberate(error) for error in errors)

@@ -127,7 +127,7 @@ async def test_stdio_server_against_a_running_api(
         assert time.monotonic() - started < 10
         again = await mcp.call_tool("list_categories", {})
         assert again.is_error
-        assert len((await mcp.list_tools()).tools) == 11
+        assert len((await mcp.list_tools()).tools) == 12
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_stdout_carries_only_protocol_messages(tmp_path: Path) -> None:
         by_id = _read_answers(process, {1, 2, 3, 4})
         answers = [by_id[i] for i in (1, 2, 3, 4)]
         assert answers[0]["result"]["protocolVersion"] == "2025-11-25"
-        assert len(answers[1]["result"]["tools"]) == 11
+        assert len(answers[1]["result"]["tools"]) == 12
         assert answers[2]["result"]["isError"] is True
         assert "Invalid input: " in answers[2]["result"]["content"][0]["text"]
         assert answers[3]["error"]["code"] == -32601

@@ -39,7 +39,7 @@ async def test_api_down_is_a_clear_error_and_the_server_goes_on() -> None:
             message = await error_text(mcp, "list_categories", {})
             assert "unreachable" in message
             assert url in message
-        assert len((await mcp.list_tools()).tools) == 11
+        assert len((await mcp.list_tools()).tools) == 12
 
 
 async def test_slow_api_times_out_within_the_deadline() -> None:

@@ -24,6 +24,7 @@ READ_TOOLS = {
     "list_products",
     "get_product",
     "list_categories",
+    "similar_products",
     "product_history",
 }
 WRITE_TOOLS = {

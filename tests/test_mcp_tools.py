@@ -29,6 +29,7 @@ EXPECTED_ANNOTATIONS = {
     "list_products": (True, False, True),
     "get_product": (True, False, True),
     "list_categories": (True, False, True),
+    "similar_products": (True, False, True),
     "create_product": (False, False, False),
     "update_product": (False, True, True),
     "delete_product": (False, True, True),

@@ -46,6 +46,7 @@ from catalog_api.schemas import (
     ProductOut,
     ProductReplace,
     ProductUpdate,
+    SearchMode,
     SearchPage,
     SearchSortField,
     SlugList,
@@ -191,10 +192,25 @@ async def search_products(
     order: OrderParam = None,
     facets: FacetsParam = False,
     interpret: InterpretParam = False,
+    mode: Annotated[
+        SearchMode,
+        Query(
+            description="lexical (default): by words. semantic: by meaning, the 100 products "
+            "nearest the query. hybrid: both, fused. semantic and hybrid need the semantic "
+            "extra and `catalog-api embed` (else 422)."
+        ),
+    ] = SearchMode.LEXICAL,
 ) -> SearchPage:
     """Ranked search that never demands every word; the answer says how the query was read."""
     query = SearchQuery(
-        q=q, filters=filters, sort=sort, order=order, limit=limit, cursor=cursor, facets=facets
+        q=q,
+        filters=filters,
+        sort=sort,
+        order=order,
+        limit=limit,
+        cursor=cursor,
+        facets=facets,
+        mode=mode,
     )
     if not interpret:
         return await service.search(query)

@@ -168,6 +168,13 @@ class SearchRepository:
         rows = await self.session.execute(stmt.limit(limit))
         return [(int(product_id), float(value)) for product_id, value in rows]
 
+    async def all_passing(self, limit: int) -> list[int]:
+        """Return up to limit products that pass the request's filters (all when unfiltered)."""
+        stmt = select(Product.id)
+        if self.filtered is not None:
+            stmt = self.filtered(stmt)
+        return list(await self.session.scalars(stmt.limit(limit)))
+
     async def passing(self, ids: Sequence[int]) -> set[int]:
         """Return which of these products pass the request's filters."""
         if self.filtered is None:

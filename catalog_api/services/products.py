@@ -34,6 +34,7 @@ from catalog_api.schemas import (
     ProductOut,
     ProductReplace,
     ProductUpdate,
+    SearchMode,
     SearchPage,
     SearchSortField,
     SlugList,
@@ -94,6 +95,7 @@ class SearchQuery:
     limit: int = 20
     cursor: str | None = None
     facets: bool = False
+    mode: SearchMode = SearchMode.LEXICAL
 
 
 # Most matches a list counts for its total (Settings.count_limit).
@@ -283,14 +285,21 @@ class ProductService:
         await self._require_one_currency(query.filters, query.sort.value)
         relevance = query.sort is SearchSortField.RELEVANCE
         plan = await self.products.match_plan(query.filters)
-        outcome = await search_engine.search(
-            self.session,
-            query.q,
+        filtered = (
             None
             if query.filters == ProductFilters()
-            else lambda stmt: self.products.filtered_matches(stmt, query.filters, plan),
-            None if relevance else self.products.sort_key(query.sort.value, query.filters),
+            else lambda stmt: self.products.filtered_matches(stmt, query.filters, plan)
         )
+        sort_key = None if relevance else self.products.sort_key(query.sort.value, query.filters)
+        if query.mode is SearchMode.LEXICAL:
+            outcome = await search_engine.search(self.session, query.q, filtered, sort_key)
+        else:
+            from catalog_api.semantic.search import search_by_meaning
+
+            hybrid = query.mode is SearchMode.HYBRID
+            outcome = await search_by_meaning(
+                self.session, query.q, filtered, sort_key, hybrid=hybrid
+            )
         if relevance:
             order = query.order or SortOrder.DESC
             value_type: type = float
@@ -300,7 +309,10 @@ class ProductService:
         ranked = ranked_for_sort(
             outcome.ranked, query.sort.value, descending=order is SortOrder.DESC
         )
-        tag = self._query_tag("search", query.filters, query.sort.value, order.value, query.q)
+        modes = () if query.mode is SearchMode.LEXICAL else (query.mode.value,)
+        tag = self._query_tag(
+            "search", query.filters, query.sort.value, order.value, query.q, *modes
+        )
         after = decode_cursor(query.cursor, tag, value_type) if query.cursor else None
         window = page_after(
             ranked, query.sort.value, order is SortOrder.DESC, after, query.limit + 1

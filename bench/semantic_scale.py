@@ -1,0 +1,119 @@
+"""Semantic search at scale (issue 15): embedding time, vector sizes, index load, latency.
+
+python -m bench.semantic_scale --database-url sqlite+aiosqlite:////path/catalog.db [--queries N]
+
+On a catalog already filled (e.g. `catalog-api import` of bench.generate's 1M products):
+embeds what is outdated as `catalog-api embed` does (timed), reports the stored vectors' bytes,
+loads the API's vector index (timed, with the process's memory before and after), then runs
+the latency benchmark's queries once each through ProductService.search with mode=lexical,
+semantic and hybrid (limit 20), one after another, and prints p50/p99 per mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.latency_queries import latency_queries
+from bench.relevance_semantic import ready_vocabulary
+from bench.util import median, percentile, setup_logging
+from catalog_api.config import Settings
+from catalog_api.db import create_engine, create_session_factory
+from catalog_api.errors import InvalidInputError
+from catalog_api.schemas import SearchMode
+from catalog_api.search.vocabulary import VOCABULARIES
+from catalog_api.semantic.availability import RUNTIMES
+from catalog_api.semantic.cli import embed_all
+from catalog_api.semantic.runtime import SemanticRuntime
+from catalog_api.services.products import ProductService, SearchQuery
+
+log = logging.getLogger("bench")
+
+
+def rss_mib() -> float:
+    """Return this process's resident memory in MiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Measure; print the figures."""
+    settings = Settings(database_url=args.database_url)
+    engine = create_engine(settings)
+    sessions = create_session_factory(engine)
+    lines: list[str] = []
+    try:
+        started = time.perf_counter()
+        embedded, _ = await embed_all(sessions, 2_000)
+        took = time.perf_counter() - started
+        rate = embedded / took if embedded else 0.0
+        lines.append(f"embedded {embedded:,} products in {took:.1f} s ({rate:,.0f}/s)")
+        async with engine.connect() as connection:
+            count, size = (
+                await connection.execute(
+                    text("SELECT count(*), sum(length(vector)) FROM product_embeddings")
+                )
+            ).one()
+        lines.append(f"{count:,} vectors stored, {int(size or 0) / 2**20:,.0f} MiB of vector bytes")
+        before = rss_mib()
+        runtime = SemanticRuntime(sessions)
+        RUNTIMES.register(engine, runtime)
+        started = time.perf_counter()
+        runtime.start()
+        await runtime.settled()
+        lines.append(
+            f"index of {len(runtime.index):,} loaded and its graph built "
+            f"(graph: {runtime.index.uses_graph}) in {time.perf_counter() - started:.1f} s; "
+            f"process memory {before:,.0f} -> {rss_mib():,.0f} MiB"
+        )
+        await ready_vocabulary(engine)
+        queries = [q.text for q in latency_queries(args.products, 0)][: args.queries]
+        for mode in SearchMode:
+            ms: list[float] = []
+            for query in [queries[0], *queries]:
+                began = time.perf_counter()
+                async with sessions() as session:
+                    try:
+                        await ProductService(session).search(SearchQuery(q=query, mode=mode))
+                    except InvalidInputError:
+                        continue
+                ms.append((time.perf_counter() - began) * 1000)
+            ms = ms[1:]  # the first warms up
+            lines.append(
+                f"{mode.value}: {len(ms)} queries, limit 20, ms p50 {median(ms):.1f} "
+                f"p99 {percentile(ms, 99):.1f} max {max(ms):.1f}"
+            )
+        await runtime.stop()
+        RUNTIMES.forget(engine)
+    finally:
+        await VOCABULARIES.close(engine)
+        await engine.dispose()
+    lines.append("Command: " + shlex.join(["python", "-m", "bench.semantic_scale", *argv]))
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m bench.semantic_scale")
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--products", type=int, default=1_000_000, help="for the query mix")
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args(argv)
+    setup_logging()
+    return asyncio.run(run(args, argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
