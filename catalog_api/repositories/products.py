@@ -286,12 +286,12 @@ class ProductRepository:
             else:
                 matching = variant_products(first, filters.in_stock, min_price=low, max_price=high)
                 conditions.append(Product.id.in_(matching))
-        elif filters.in_stock is True and joined:
-            conditions.append(Product.stock_quantity > 0)
         elif filters.in_stock is True:
             conditions.append(Product.stock_quantity > 0)
             ranged = plan is None and self.dialect == "sqlite" and low is not None
-            if ranged or (plan is not None and plan.start == STOCKED):
+            if joined:
+                pass
+            elif ranged or (plan is not None and plan.start == STOCKED):
                 conditions.append(Product.id.in_(stocked_priced(low, high)))
             elif low is not None or high is not None:
                 conditions.append(stocked_variant_priced(low, high))
@@ -386,9 +386,8 @@ class ProductRepository:
         """
         walk = price_walk(filters.options, filters.in_stock, filters.min_price, filters.max_price)
         variant = walk.variant
-        plan = FilterPlan(start=None) if self.dialect == "sqlite" else None
         passes = select(literal(1)).where(Product.id == variant.product_id)
-        passes = self.filtered(passes, filters, variants_joined=True, plan=plan)
+        passes = self.filtered(passes, filters, variants_joined=True, plan=FilterPlan(start=None))
         walked = select(variant.product_id, variant.price_minor).where(
             *walk.conditions, exists(passes)
         )
@@ -406,23 +405,14 @@ class ProductRepository:
         return [(product, value) for product, value in await self.session.execute(stmt)]
 
     async def match_plan(self, filters: ProductFilters) -> FilterPlan:
-        """Return the plan of filtered_matches: SQLite's choice as for a page.
+        """Return the plan of filters over search matches (filtered's plan argument).
 
-        PostgreSQL probes each match's variants too (no start): planned alone, its option
-        filter hashed the value's whole index range for every search (seconds at 1M).
+        On SQLite a rare option or attribute value starts from its index range, as for a
+        page; the others, and every value on PostgreSQL, are probes of each match's index
+        entries, not a read of the value's whole range (750,000 entries for a value a
+        third of 1M products hold: seconds per search).
         """
-        if self.dialect != "sqlite":
-            return FilterPlan(start=None)
         return await self._plan(filters) or FilterPlan(start=None)
-
-    def filtered_matches(self, stmt: SelectT, filters: ProductFilters, plan: FilterPlan) -> SelectT:
-        """Add the filters to a select of search matches (plan from match_plan).
-
-        On SQLite a rare option or attribute value starts from its index range; the others
-        are probes of each match's index entries, not a read of the value's whole range
-        (750,000 entries for a value a third of 1M products hold: seconds per search).
-        """
-        return self.filtered(stmt, filters, plan=plan)
 
     def matching_ids(self, filters: ProductFilters) -> Select[int]:
         """Return a select of the ids of the products that pass the filters."""

@@ -45,7 +45,7 @@ class SimilarService:
         filtered = (
             None
             if filters == ProductFilters()
-            else lambda stmt: self.products.filtered_matches(stmt, filters, plan)
+            else lambda stmt: self.products.filtered(stmt, filters, plan=plan)
         )
         repository = SearchRepository(self.session, filtered)
         nearest = await nearest_passing(runtime, repository, vector, limit, exclude={product_id})

@@ -288,7 +288,7 @@ class ProductService:
         filtered = (
             None
             if query.filters == ProductFilters()
-            else lambda stmt: self.products.filtered_matches(stmt, query.filters, plan)
+            else lambda stmt: self.products.filtered(stmt, query.filters, plan=plan)
         )
         sort_key = None if relevance else self.products.sort_key(query.sort.value, query.filters)
         if query.mode is SearchMode.LEXICAL:
