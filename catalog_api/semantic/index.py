@@ -12,7 +12,7 @@ import importlib.util
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,13 +24,17 @@ logger = logging.getLogger(__name__)
 GRAPH_FROM = 20_000
 # Rows converted to float32 at a time in an exact search (bounded scratch memory).
 _EXACT_CHUNK = 65_536
-_GRAPH_OPTIONS: dict[str, Any] = {
+GRAPH_OPTIONS: dict[str, Any] = {
     "metric": "cos",
     "dtype": "i8",
     "connectivity": 16,
     "expansion_add": 128,
     "expansion_search": 256,
 }
+# A saved graph is taken when this many of its vectors, drawn at random, are the rows' own
+# (int8 copies: cosine above _SAME_COSINE); a graph of another database's vectors is not.
+_SAMPLE = 64
+_SAME_COSINE = 0.98
 
 
 def graph_available() -> bool:
@@ -52,6 +56,7 @@ class VectorIndex:
         self._graph_lock = threading.Lock()
         self._building = False
         self._missed: set[int] = set()
+        self.graph_changes = 0  # applied to the graph since it was built, loaded or saved
 
     def __len__(self) -> int:
         return len(self._row)
@@ -98,30 +103,93 @@ class VectorIndex:
                     graph.remove(present)
             if len(ids):
                 graph.add(np.asarray(ids, dtype=np.uint64), vectors, threads=1)
+            self.graph_changes += len(keys)
 
-    def build_graph(self, threads: int = 1) -> None:
-        """Build the graph when the index is large enough (blocking: run it in a thread)."""
+    def build_graph(self, threads: int = 1) -> bool:
+        """Build the graph when the index is large enough; tell whether it did (blocking)."""
         if self._graph is not None or len(self) < self._graph_from or not graph_available():
-            return
+            return False
         from usearch.index import Index
 
         started = time.perf_counter()
+        self._begin()
+        ids, rows = self._snapshot()
+        graph = Index(ndim=DIMENSIONS, **GRAPH_OPTIONS)
+        graph.add(ids.astype(np.uint64), rows, threads=threads)
+        self._install(graph)
+        logger.info(
+            "vector graph of %d products built in %.1f s", len(ids), time.perf_counter() - started
+        )
+        return True
+
+    def adopt_graph(self, graph: Any, restored: Sequence[int], threads: int = 1) -> bool:
+        """Take a saved graph if it agrees with the rows, bringing it up to date (blocking).
+
+        restored: products whose vectors were stored after the graph was saved.
+        """
+        if self._graph is not None or graph.ndim != DIMENSIONS:
+            return False
+        started = time.perf_counter()
+        self._begin()
+        ids, _ = self._snapshot(rows=False)
+        keys = np.asarray(graph.keys, dtype=np.uint64).astype(np.int64)
+        redo = np.asarray(sorted(set(restored) & set(self._row)), dtype=np.int64)
+        kept = np.setdiff1d(np.intersect1d(ids, keys), redo)
+        if not self._agrees(graph, kept):
+            with self._graph_lock:
+                self._building = False
+            logger.info("saved vector graph holds other vectors; rebuilding")
+            return False
+        stale = np.union1d(np.setdiff1d(keys, ids), np.intersect1d(keys, redo))
+        if len(stale):
+            graph.remove(stale.astype(np.uint64))
+        added = np.union1d(np.setdiff1d(ids, keys), redo)
+        if len(added):
+            graph.add(added.astype(np.uint64), self._rows_of(added.tolist()), threads=threads)
+        self._install(graph)
+        logger.info(
+            "vector graph of %d products loaded in %.1f s (%d removed, %d added since saved)",
+            len(ids),
+            time.perf_counter() - started,
+            len(stale),
+            len(added),
+        )
+        return True
+
+    def save_graph(self, save: Callable[[Any], None]) -> bool:
+        """Hand the graph to save while no change is applied to it; tell whether there was one."""
+        with self._graph_lock:
+            if self._graph is None:
+                return False
+            save(self._graph)
+            self.graph_changes = 0
+            return True
+
+    def _begin(self) -> None:
         with self._graph_lock:
             self._building = True
             self._missed = set()
-        ids, rows = self._snapshot()
-        graph = Index(ndim=DIMENSIONS, **_GRAPH_OPTIONS)
-        graph.add(ids.astype(np.uint64), rows, threads=threads)
+
+    def _install(self, graph: Any) -> None:
         with self._graph_lock:
             self._graph, self._building = graph, False
             missed, self._missed = sorted(self._missed), set()
+            self.graph_changes = 0
         # Products changed while it was built: their rows now, or gone.
         held = [product_id for product_id in missed if product_id in self._row]
         gone = [product_id for product_id in missed if product_id not in self._row]
         self.graph_update(held, self._rows_of(held), gone)
-        logger.info(
-            "vector graph of %d products built in %.1f s", len(ids), time.perf_counter() - started
-        )
+
+    def _agrees(self, graph: Any, ids: np.ndarray[Any, np.dtype[np.int64]]) -> bool:
+        """Tell whether a sample of the graph's vectors are these rows' (another file's are not)."""
+        if not len(ids):
+            return True
+        sample = np.random.default_rng().choice(ids, size=min(_SAMPLE, len(ids)), replace=False)
+        stored = np.vstack(graph.get(sample.astype(np.uint64), dtype=np.float32))
+        stored /= np.maximum(np.linalg.norm(stored, axis=1, keepdims=True), 1e-12)
+        rows = self._rows_of(sample.tolist())
+        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        return bool(np.min(np.sum(stored * rows, axis=1)) >= _SAME_COSINE)
 
     def nearest(self, query: Vectors, k: int, *, exact: bool = False) -> list[tuple[int, float]]:
         """Return up to k (product id, cosine) pairs, nearest first."""
@@ -164,9 +232,12 @@ class VectorIndex:
     def _rows_of(self, ids: Sequence[int]) -> Vectors:
         return self._matrix[[self._row[product_id] for product_id in ids]].astype(np.float32)
 
-    def _snapshot(self) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
+    def _snapshot(
+        self, *, rows: bool = True
+    ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
         live = np.flatnonzero(self._ids[: self._used] >= 0)
-        return self._ids[live].copy(), self._matrix[live].astype(np.float32)
+        vectors = self._matrix[live if rows else live[:0]].astype(np.float32)
+        return self._ids[live].copy(), vectors
 
     def _exact_scores(self, query: Vectors) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
         used = self._used

@@ -13,7 +13,7 @@ import contextlib
 import contextvars
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,7 +30,8 @@ from catalog_api.semantic.embedder import (
     embedder,
     from_bytes,
 )
-from catalog_api.semantic.index import GRAPH_FROM, VectorIndex
+from catalog_api.semantic.graph_file import GraphFile
+from catalog_api.semantic.index import GRAPH_FROM, GRAPH_OPTIONS, VectorIndex, graph_available
 from catalog_api.semantic.repository import EmbeddingRepository
 
 logger = logging.getLogger(__name__)
@@ -40,15 +41,24 @@ _LOAD_CHUNK = 20_000
 # Vectors other processes wrote are read back from this long before the last read.
 _CLOCK_MARGIN = timedelta(seconds=30)
 _RETRY_SECONDS = 5.0
+# The graph is saved again after a sweep once this many changes (or 1% of it) were applied.
+_SAVE_CHANGES = 1_000
 
 
 class SemanticRuntime:
     """The vector index of one database and the worker keeping it in step."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, graph_from: int = GRAPH_FROM
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        graph_from: int | None = None,
+        graph_file: GraphFile | None = None,
     ) -> None:
+        graph_from = GRAPH_FROM if graph_from is None else graph_from
         self.index = VectorIndex(graph_from=graph_from)
+        self._graph_from = graph_from
+        self._graph_file = graph_file
         self._sessions = sessions
         self._model: Embedder | None = None
         self._changed: set[int] = set()
@@ -74,6 +84,8 @@ class SemanticRuntime:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        if self.index.graph_changes:
+            await self._save_graph()
 
     def changed(self, ids: set[int], deleted: set[int]) -> None:
         """Note products this process committed (written or deleted)."""
@@ -112,6 +124,8 @@ class SemanticRuntime:
                         await self._read_back()
                     await self._sweep()
                     swept = time.monotonic()
+                    if self.index.graph_changes >= max(_SAVE_CHANGES, len(self.index) // 100):
+                        await self._save_graph()
                 await self._apply_changes()
             except SQLAlchemyError:
                 logger.warning("embedding products failed; retrying", exc_info=True)
@@ -149,7 +163,51 @@ class SemanticRuntime:
             len(self.index),
             time.monotonic() - started,
         )
-        await asyncio.to_thread(self.index.build_graph, 2)
+        await self._ready_graph()
+
+    async def _ready_graph(self) -> None:
+        """Load the saved graph and bring it up to date, or build and save one."""
+        file = self._graph_file
+        if file is not None and len(self.index) >= self._graph_from and graph_available():
+            saved = await asyncio.to_thread(file.load, GRAPH_OPTIONS)
+            if saved is not None:
+                restored = await self._stored_since(saved.watermark)
+                if await asyncio.to_thread(self.index.adopt_graph, saved.graph, restored, 2):
+                    return
+        if await asyncio.to_thread(self.index.build_graph, 2):
+            await self._save_graph()
+
+    async def _stored_since(self, since: datetime) -> list[int]:
+        """Return the products whose stored vectors were written at or after a time."""
+        ids: list[int] = []
+        while True:
+            async with self._sessions() as session:
+                rows = await EmbeddingRepository(session).vectors_after(
+                    ids[-1] if ids else 0, _LOAD_CHUNK, MODEL_NAME, since
+                )
+            if not rows:
+                return ids
+            ids.extend(pid for pid, _ in rows)
+
+    async def _save_graph(self) -> None:
+        """Save the graph for the next start, if this database's graph is saved."""
+        file = self._graph_file
+        if file is None:
+            return
+        # Everything read so far is in the graph; this process's own writes go in at once.
+        watermark = self._read_since - _CLOCK_MARGIN
+        started = time.monotonic()
+        try:
+            saved = await asyncio.to_thread(
+                self.index.save_graph, lambda graph: file.save(graph, watermark, GRAPH_OPTIONS)
+            )
+        except (OSError, RuntimeError):
+            logger.warning("could not save the vector graph to %s", file.manifest, exc_info=True)
+            return
+        if saved:
+            logger.info(
+                "vector graph saved to %s in %.1f s", file.manifest, time.monotonic() - started
+            )
 
     async def _read_back(self) -> None:
         """Read the vectors other processes wrote since the last read."""
@@ -184,7 +242,8 @@ class SemanticRuntime:
         await backfill(self._sessions, model, on_batch=keep, stopping=lambda: self._stopping)
         for ids, vectors in pending:
             await self._apply(ids, _stack(vectors), [])
-        await asyncio.to_thread(self.index.build_graph, 1)
+        if await asyncio.to_thread(self.index.build_graph, 1):
+            await self._save_graph()
 
     async def _apply_changes(self) -> None:
         """Embed the products this process changed, and forget the deleted ones."""

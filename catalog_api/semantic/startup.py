@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -33,6 +34,8 @@ async def start_semantic(
     wanted: bool | None,
     engines: tuple[AsyncEngine, ...],
     sessions: async_sessionmaker[AsyncSession],
+    *,
+    graph_dir: Path | None = None,
 ) -> SemanticRuntime | None:
     """Start semantic search when wanted (None: when the extra is there and vectors are stored).
 
@@ -61,9 +64,10 @@ async def start_semantic(
             "(bench/RESULTS.md, issue 15)",
             f"{version} is available" if version else "is not available on this PostgreSQL",
         )
+    from catalog_api.semantic.graph_file import graph_file_for
     from catalog_api.semantic.runtime import SemanticRuntime
 
-    runtime = SemanticRuntime(sessions)
+    runtime = SemanticRuntime(sessions, graph_file=graph_file_for(engines[0].url, graph_dir))
     for engine in engines:
         RUNTIMES.register(engine, runtime)
     runtime.start()
