@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,6 @@ from tests.conftest import app_with, asgi_client, create
 from tests.test_semantic import search, settled, titles
 
 pytest.importorskip("usearch", reason="the semantic extra is not installed")
-
-SAVED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def unit_rows(count: int, seed: int) -> np.ndarray[Any, np.dtype[np.float32]]:
@@ -62,7 +59,7 @@ def test_a_saved_graph_is_loaded_and_brought_up_to_date(tmp_path: Path) -> None:
     first = filled(ids, rows)
     first.build_graph()
     file = GraphFile(tmp_path / "catalog.db.vectors.json")
-    assert first.save_graph(lambda graph: file.save(graph, SAVED_AT, GRAPH_OPTIONS))
+    assert first.save_graph(lambda graph: file.save(graph, GRAPH_OPTIONS))
 
     # Since the save: product 7 got a new vector, 8 was deleted, 401 is new.
     changed, added = unit_rows(2, seed=3)
@@ -71,8 +68,7 @@ def test_a_saved_graph_is_loaded_and_brought_up_to_date(tmp_path: Path) -> None:
     second.remove([8])
     saved = file.load(GRAPH_OPTIONS)
     assert saved is not None
-    assert saved.watermark == SAVED_AT
-    assert second.adopt_graph(saved.graph, restored=[7])
+    assert second.adopt_graph(saved)
     assert second.uses_graph
     assert nearest_id(second, changed) == 7
     assert nearest_id(second, added) == 401
@@ -85,12 +81,12 @@ def test_a_graph_of_other_vectors_is_refused(tmp_path: Path) -> None:
     first = filled(ids, unit_rows(200, seed=4))
     first.build_graph()
     file = GraphFile(tmp_path / "catalog.db.vectors.json")
-    first.save_graph(lambda graph: file.save(graph, SAVED_AT, GRAPH_OPTIONS))
+    first.save_graph(lambda graph: file.save(graph, GRAPH_OPTIONS))
     # Another database at the same path: the same ids, other vectors.
     other = filled(ids, unit_rows(200, seed=5))
     saved = file.load(GRAPH_OPTIONS)
     assert saved is not None
-    assert not other.adopt_graph(saved.graph, restored=[])
+    assert not other.adopt_graph(saved)
     assert not other.uses_graph
     assert other.build_graph()
 
@@ -102,10 +98,10 @@ def test_only_a_complete_matching_graph_file_is_loaded(tmp_path: Path) -> None:
     assert file.load(GRAPH_OPTIONS) is None
     index = filled(list(range(1, 101)), unit_rows(100, seed=6))
     index.build_graph()
-    index.save_graph(lambda graph: file.save(graph, SAVED_AT, GRAPH_OPTIONS))
+    index.save_graph(lambda graph: file.save(graph, GRAPH_OPTIONS))
     assert file.load({**GRAPH_OPTIONS, "connectivity": 32}) is None
     # A second save replaces the first file and removes it.
-    index.save_graph(lambda graph: file.save(graph, SAVED_AT, GRAPH_OPTIONS))
+    index.save_graph(lambda graph: file.save(graph, GRAPH_OPTIONS))
     assert len(list(tmp_path.glob("*.usearch"))) == 1
     for graph_path in tmp_path.glob("*.usearch"):
         graph_path.write_bytes(b"truncated")
@@ -180,4 +176,5 @@ async def test_a_restart_loads_the_saved_graph_and_catches_up(
             assert (await _semantic_titles(client, "watering can"))[0] == "Watering Can"
             assert "Garden Hose" not in await _semantic_titles(client, "garden hose")
     assert "vector graph of 3 products loaded" in caplog.text
+    assert "(2 removed, 1 added since saved)" in caplog.text
     assert "built" not in caplog.text

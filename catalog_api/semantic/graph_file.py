@@ -1,10 +1,10 @@
 """The vector graph saved beside its database, so a restart loads it instead of rebuilding it.
 
-Building the graph of 1M products takes minutes on two cores; loading a saved one takes
-seconds. A small JSON manifest names the current graph file and its watermark: every vector
-stored before the watermark is in that graph, so only those stored since are applied again.
-The manifest is replaced atomically after its graph file is complete, so a reader (another
-worker process, or a restart after a crash) never pairs a manifest with a half-written graph.
+Building the graph of 1M products takes minutes on two cores; loading a saved one and
+comparing its vectors with the stored ones takes seconds. A small JSON manifest names the
+current graph file and how it was made; it is replaced atomically once its graph file is
+complete, so a reader (another worker process, or a restart after a crash) never meets a
+half-written graph.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +28,12 @@ _FORMAT = 1
 
 
 @dataclass(frozen=True)
-class SavedGraph:
-    """A graph read back from disk, with the watermark it was saved at."""
-
-    graph: Any
-    watermark: datetime
-
-
-@dataclass(frozen=True)
 class GraphFile:
     """Where one database's graph is saved: a manifest and the graph files it names."""
 
     manifest: Path
 
-    def save(self, graph: Any, watermark: datetime, options: dict[str, Any]) -> None:
+    def save(self, graph: Any, options: dict[str, Any]) -> None:
         """Write the graph to a new file, then point the manifest at it (blocking)."""
         folder = self.manifest.parent
         name = f"{self.manifest.stem}-{secrets.token_hex(6)}.usearch"
@@ -50,7 +41,6 @@ class GraphFile:
         record = {
             "format": _FORMAT,
             "file": name,
-            "watermark": watermark.isoformat(),
             "model": MODEL_NAME,
             "dimensions": DIMENSIONS,
             "options": options,
@@ -61,7 +51,7 @@ class GraphFile:
         os.replace(scratch, self.manifest)
         self._remove_older(keep=name)
 
-    def load(self, options: dict[str, Any]) -> SavedGraph | None:
+    def load(self, options: dict[str, Any]) -> Any | None:
         """Read the saved graph; None when there is none or it was made otherwise (blocking)."""
         try:
             record = json.loads(self.manifest.read_text(encoding="utf-8"))
@@ -81,11 +71,10 @@ class GraphFile:
         try:
             graph = Index(ndim=DIMENSIONS, **options)
             graph.load(str(path))
-            watermark = datetime.fromisoformat(str(record["watermark"]))
         except (OSError, RuntimeError, ValueError):
             logger.warning("could not load the saved vector graph %s; rebuilding", path)
             return None
-        return SavedGraph(graph, watermark)
+        return graph
 
     def _remove_older(self, keep: str) -> None:
         # Best effort: another process may still be reading one (Windows refuses then).

@@ -31,10 +31,9 @@ GRAPH_OPTIONS: dict[str, Any] = {
     "expansion_add": 128,
     "expansion_search": 256,
 }
-# A saved graph is taken when this many of its vectors, drawn at random, are the rows' own
-# (int8 copies: cosine above _SAME_COSINE); a graph of another database's vectors is not.
-_SAMPLE = 64
-_SAME_COSINE = 0.98
+# A vector in a saved graph is still its product's when their cosine is above this (the
+# graph's int8 copy of a float16 row keeps about 0.998).
+_SAME_COSINE = 0.995
 
 
 def graph_available() -> bool:
@@ -63,6 +62,15 @@ class VectorIndex:
 
     def __contains__(self, product_id: object) -> bool:
         return product_id in self._row
+
+    def row_bytes(self) -> int:
+        """Return the memory the float16 rows take."""
+        return int(self._matrix.nbytes + self._ids.nbytes)
+
+    def graph_bytes(self) -> int:
+        """Return the memory the graph takes (0 without one)."""
+        graph = self._graph
+        return 0 if graph is None else int(graph.memory_usage)
 
     @property
     def uses_graph(self) -> bool:
@@ -122,10 +130,11 @@ class VectorIndex:
         )
         return True
 
-    def adopt_graph(self, graph: Any, restored: Sequence[int], threads: int = 1) -> bool:
-        """Take a saved graph if it agrees with the rows, bringing it up to date (blocking).
+    def adopt_graph(self, graph: Any, threads: int = 1) -> bool:
+        """Take a saved graph if it mostly holds these rows, bringing it up to date (blocking).
 
-        restored: products whose vectors were stored after the graph was saved.
+        Its vectors are compared with the rows: products deleted, added or changed since it
+        was saved are removed or added again; a graph of other vectors is refused.
         """
         if self._graph is not None or graph.ndim != DIMENSIONS:
             return False
@@ -133,17 +142,17 @@ class VectorIndex:
         self._begin()
         ids, _ = self._snapshot(rows=False)
         keys = np.asarray(graph.keys, dtype=np.uint64).astype(np.int64)
-        redo = np.asarray(sorted(set(restored) & set(self._row)), dtype=np.int64)
-        kept = np.setdiff1d(np.intersect1d(ids, keys), redo)
-        if not self._agrees(graph, kept):
+        common = np.intersect1d(ids, keys)
+        changed = self._differing(graph, common)
+        if len(changed) > len(common) // 2:
             with self._graph_lock:
                 self._building = False
-            logger.info("saved vector graph holds other vectors; rebuilding")
+            logger.info("saved vector graph holds other vectors; building it again")
             return False
-        stale = np.union1d(np.setdiff1d(keys, ids), np.intersect1d(keys, redo))
+        stale = np.union1d(np.setdiff1d(keys, ids), changed)
         if len(stale):
             graph.remove(stale.astype(np.uint64))
-        added = np.union1d(np.setdiff1d(ids, keys), redo)
+        added = np.union1d(np.setdiff1d(ids, keys), changed)
         if len(added):
             graph.add(added.astype(np.uint64), self._rows_of(added.tolist()), threads=threads)
         self._install(graph)
@@ -180,16 +189,19 @@ class VectorIndex:
         gone = [product_id for product_id in missed if product_id not in self._row]
         self.graph_update(held, self._rows_of(held), gone)
 
-    def _agrees(self, graph: Any, ids: np.ndarray[Any, np.dtype[np.int64]]) -> bool:
-        """Tell whether a sample of the graph's vectors are these rows' (another file's are not)."""
-        if not len(ids):
-            return True
-        sample = np.random.default_rng().choice(ids, size=min(_SAMPLE, len(ids)), replace=False)
-        stored = np.vstack(graph.get(sample.astype(np.uint64), dtype=np.float32))
-        stored /= np.maximum(np.linalg.norm(stored, axis=1, keepdims=True), 1e-12)
-        rows = self._rows_of(sample.tolist())
-        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-        return bool(np.min(np.sum(stored * rows, axis=1)) >= _SAME_COSINE)
+    def _differing(
+        self, graph: Any, ids: np.ndarray[Any, np.dtype[np.int64]]
+    ) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Return the ids whose vector in the graph is not their row's (int8 copies allowed)."""
+        differing = []
+        for start in range(0, len(ids), _EXACT_CHUNK):
+            chunk = ids[start : start + _EXACT_CHUNK]
+            stored = np.vstack(graph.get(chunk.astype(np.uint64), dtype=np.float32))
+            rows = self._rows_of(chunk.tolist())
+            dots = np.sum(stored * rows, axis=1)
+            norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(rows, axis=1)
+            differing.append(chunk[dots < _SAME_COSINE * np.maximum(norms, 1e-12)])
+        return np.concatenate(differing) if differing else ids[:0]
 
     def nearest(self, query: Vectors, k: int, *, exact: bool = False) -> list[tuple[int, float]]:
         """Return up to k (product id, cosine) pairs, nearest first."""

@@ -13,7 +13,7 @@ import contextlib
 import contextvars
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
@@ -169,37 +169,21 @@ class SemanticRuntime:
         """Load the saved graph and bring it up to date, or build and save one."""
         file = self._graph_file
         if file is not None and len(self.index) >= self._graph_from and graph_available():
-            saved = await asyncio.to_thread(file.load, GRAPH_OPTIONS)
-            if saved is not None:
-                restored = await self._stored_since(saved.watermark)
-                if await asyncio.to_thread(self.index.adopt_graph, saved.graph, restored, 2):
-                    return
+            graph = await asyncio.to_thread(file.load, GRAPH_OPTIONS)
+            if graph is not None and await asyncio.to_thread(self.index.adopt_graph, graph, 2):
+                return
         if await asyncio.to_thread(self.index.build_graph, 2):
             await self._save_graph()
-
-    async def _stored_since(self, since: datetime) -> list[int]:
-        """Return the products whose stored vectors were written at or after a time."""
-        ids: list[int] = []
-        while True:
-            async with self._sessions() as session:
-                rows = await EmbeddingRepository(session).vectors_after(
-                    ids[-1] if ids else 0, _LOAD_CHUNK, MODEL_NAME, since
-                )
-            if not rows:
-                return ids
-            ids.extend(pid for pid, _ in rows)
 
     async def _save_graph(self) -> None:
         """Save the graph for the next start, if this database's graph is saved."""
         file = self._graph_file
         if file is None:
             return
-        # Everything read so far is in the graph; this process's own writes go in at once.
-        watermark = self._read_since - _CLOCK_MARGIN
         started = time.monotonic()
         try:
             saved = await asyncio.to_thread(
-                self.index.save_graph, lambda graph: file.save(graph, watermark, GRAPH_OPTIONS)
+                self.index.save_graph, lambda graph: file.save(graph, GRAPH_OPTIONS)
             )
         except (OSError, RuntimeError):
             logger.warning("could not save the vector graph to %s", file.manifest, exc_info=True)
