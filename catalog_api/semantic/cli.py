@@ -9,6 +9,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_api.semantic.availability import INSTALL, installed
+from catalog_api.semantic.pgvector import set_up
 from catalog_api.semantic.repository import EmbeddingRepository
 
 logger = logging.getLogger(__name__)
@@ -22,10 +23,14 @@ def add_embed_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def embed_all(sessions: async_sessionmaker[AsyncSession], batch: int) -> tuple[int, int]:
-    """Embed every outdated product; return (texts embedded now, products with a vector)."""
+    """Embed every outdated product; return (texts embedded now, products with a vector).
+
+    On PostgreSQL with pgvector available, sets up its column and index first (idempotent).
+    """
     from catalog_api.semantic.backfill import backfill
     from catalog_api.semantic.embedder import embedder
 
+    await set_up(sessions)
     model = await asyncio.to_thread(embedder)
     embedded = await backfill(sessions, model, batch=batch)
     async with sessions() as session:
