@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from catalog_api.cli import main
 from catalog_api.config import Settings
+from catalog_api.semantic import pgvector
 from catalog_api.semantic import search as semantic_search
 from catalog_api.semantic.availability import RUNTIMES
 from tests import test_semantic as shared
@@ -181,10 +182,7 @@ def test_pgvector_installed_later_is_set_up_by_embed(pgvector_base: str) -> None
     settings = Settings(database_url=url, auto_migrate=False)
     asyncio.run(_in_process_then_embedded(settings))
     assert _filled(url) == [(1, True), (2, True), (3, True)]
-    indexes = fetch_rows(
-        url, "SELECT indexname FROM pg_indexes WHERE tablename = 'product_embeddings'"
-    )
-    assert ("ix_product_embeddings_embedding_hnsw",) in indexes
+    assert "ix_product_embeddings_embedding_hnsw" in _index_names(url)
     asyncio.run(_served_by_pgvector(settings))
 
 
@@ -234,3 +232,34 @@ async def test_postgresql_without_pgvector_keeps_the_in_process_index(
             assert titles(page)[0] == "Trail Runner Shoes"
     assert "vectors are searched in this process's index" in caplog.text
     assert "catalog-api embed" in caplog.text
+
+
+def test_a_large_backfill_builds_the_index_after_the_vectors(
+    pgvector_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    empty_postgres(pgvector_url)
+    settings = Settings(database_url=pgvector_url, auto_migrate=False)
+    asyncio.run(_fill(settings, 2))
+    monkeypatch.setattr(pgvector, "BULK_FROM", 2)
+    monkeypatch.setenv("CATALOG_DATABASE_URL", pgvector_url)
+    with caplog.at_level(logging.INFO, logger="catalog_api.semantic"):
+        assert main(["embed"]) == 0
+    assert "3 vectors to write: the HNSW index is built after them" in caplog.text
+    assert "HNSW index built" in caplog.text
+    assert _filled(pgvector_url) == [(1, True), (2, True), (3, True)]
+    assert _index_names(pgvector_url) >= {"ix_product_embeddings_embedding_hnsw"}
+    # As if that run had been stopped before the build: the API says so, and still answers.
+    admin_execute(pgvector_url, "DROP INDEX ix_product_embeddings_embedding_hnsw")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="catalog_api.semantic"):
+        asyncio.run(_served_by_pgvector(settings))
+    assert "the HNSW index of product_embeddings is missing" in caplog.text
+    assert main(["embed"]) == 0
+    assert _index_names(pgvector_url) >= {"ix_product_embeddings_embedding_hnsw"}
+
+
+def _index_names(url: str) -> set[str]:
+    rows = fetch_rows(
+        url, "SELECT indexname FROM pg_indexes WHERE tablename = 'product_embeddings'"
+    )
+    return {str(row[0]) for row in rows}

@@ -9,6 +9,7 @@ from them (fill_column) and by every write of a vector (write_column).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +30,11 @@ logger = logging.getLogger(__name__)
 COLUMN = "embedding"
 INDEX = "ix_product_embeddings_embedding_hnsw"
 _FILL_CHUNK = 2_000
+# From this many vectors to write (and more than are written), the index is built after them.
+BULK_FROM = 20_000
 KINDS = ("halfvec", "vector")
 
+_INDEXED = text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_product_embeddings_embedding_hnsw'")
 _AVAILABLE = text("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'")
 _INSTALLED = text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
 _COLUMN_TYPE = text(
@@ -46,6 +50,7 @@ class PgVector:
 
     version: str
     kind: str  # halfvec (pgvector 0.7+) or vector
+    indexed: bool = True  # False: searches scan every vector until `catalog-api embed`
 
     @property
     def iterative_scan(self) -> bool:
@@ -88,7 +93,10 @@ async def detect(connection: AsyncConnection | AsyncSession) -> PgVector | None:
     if column is None:
         return None
     kind = str(column).split("(")[0]
-    return PgVector(str(version), kind) if kind in KINDS else None
+    if kind not in KINDS:
+        return None
+    indexed = await connection.scalar(_INDEXED) is not None
+    return PgVector(str(version), kind, indexed)
 
 
 async def detect_engine(engine: AsyncEngine) -> PgVector | None:
@@ -152,10 +160,10 @@ async def fill_column(sessions: async_sessionmaker[AsyncSession], setup: PgVecto
 
 
 async def set_up(sessions: async_sessionmaker[AsyncSession]) -> PgVector | None:
-    """Create the extension (when this PostgreSQL has it), the column, and its HNSW index.
+    """Create the extension (when this PostgreSQL has it) and the column, filled.
 
-    Returns the set-up, or None with a log line saying why not. The column is added and
-    filled before the index is built: one bulk build is faster than inserting row by row.
+    Returns the set-up, or None with a log line saying why not. The index is build_index's:
+    built after the vectors are in, one bulk build is much faster than row by row.
     """
     engine = sessions.kw.get("bind")
     if not isinstance(engine, AsyncEngine) or engine.dialect.name != "postgresql":
@@ -184,12 +192,39 @@ async def set_up(sessions: async_sessionmaker[AsyncSession]) -> PgVector | None:
         setup = await detect(connection)
     assert setup is not None
     await fill_column(sessions, setup)
+    return setup
+
+
+async def drop_index_for_bulk(engine: AsyncEngine, pending: int) -> bool:
+    """Drop the HNSW index when most vectors are yet to be written (BULK_FROM or more).
+
+    Inserting into the graph row by row ran at about 240 vectors/s (bench/RESULTS.md);
+    written without it and indexed once, they go in many times faster. Searches meanwhile
+    scan the few vectors there are.
+    """
+    if pending < BULK_FROM:
+        return False
     async with engine.begin() as connection:
+        filled = int(
+            await connection.scalar(text("SELECT count(embedding) FROM product_embeddings")) or 0
+        )
+        if filled >= pending:
+            return False
+        await connection.execute(text(f"DROP INDEX IF EXISTS {INDEX}"))
+    logger.info("%d vectors to write: the HNSW index is built after them", pending)
+    return True
+
+
+async def build_index(engine: AsyncEngine, setup: PgVector) -> None:
+    """Build the HNSW index unless it exists (a bulk build over the filled column)."""
+    started = time.monotonic()
+    async with engine.begin() as connection:
+        if await connection.scalar(_INDEXED):
+            return
         await connection.execute(
             text(
                 f"CREATE INDEX IF NOT EXISTS {INDEX} ON product_embeddings "
                 f"USING hnsw ({COLUMN} {setup.kind}_cosine_ops)"
             )
         )
-    logger.info("%s: vectors are searched in PostgreSQL", setup.describe())
-    return setup
+    logger.info("HNSW index built in %.1f s", time.monotonic() - started)

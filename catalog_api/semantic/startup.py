@@ -37,6 +37,13 @@ async def vector_path(engine: AsyncEngine) -> PgVector | None:
             "%s: vectors are searched in PostgreSQL; this process holds no vector index",
             setup.describe(),
         )
+        if not setup.indexed:
+            logger.warning(
+                "the HNSW index of product_embeddings is missing (an interrupted `%s`?): "
+                "every semantic search scans all vectors until `%s` builds it",
+                EMBED,
+                EMBED,
+            )
         return setup
     version = await pgvector_version(engine)
     if version is None:
