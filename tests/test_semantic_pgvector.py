@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from alembic import command
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
@@ -31,6 +32,7 @@ from tests.conftest import (
     empty_postgres,
     fetch_rows,
     migrate_url,
+    migrate_url_to,
 )
 from tests.pgvector_server import ServerUnavailableError, pgvector_server
 from tests.test_semantic import (  # noqa: F401 - collected again, on the pgvector database
@@ -263,3 +265,49 @@ def _index_names(url: str) -> set[str]:
         url, "SELECT indexname FROM pg_indexes WHERE tablename = 'product_embeddings'"
     )
     return {str(row[0]) for row in rows}
+
+
+def test_a_role_that_may_not_create_the_extension_keeps_the_in_process_index(
+    pgvector_base: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # pgvector 0.6.2 is not a trusted extension: only a superuser may create it.
+    role = f"plain_{uuid.uuid4().hex[:8]}"
+    admin_execute(pgvector_base, f'CREATE ROLE "{role}" LOGIN')
+    url = _new_database(pgvector_base)
+    database = make_url(url).database
+    admin_execute(pgvector_base, f'ALTER DATABASE "{database}" OWNER TO "{role}"')
+    admin_execute(url, f'ALTER SCHEMA public OWNER TO "{role}"')
+    plain = make_url(url).set(username=role).render_as_string(hide_password=False)
+    migrate_url(plain)
+    assert fetch_rows(plain, "SELECT 1 FROM pg_extension WHERE extname = 'vector'") == []
+    settings = Settings(database_url=plain, auto_migrate=False)
+    asyncio.run(_fill(settings, 1))
+    monkeypatch.setenv("CATALOG_DATABASE_URL", plain)
+    with caplog.at_level(logging.INFO, logger="catalog_api.semantic"):
+        assert main(["embed"]) == 0
+        asyncio.run(_served_in_process(settings))
+    assert "CREATE EXTENSION vector failed" in caplog.text
+    assert "is available on this PostgreSQL but not set up in this database" in caplog.text
+
+
+async def _served_in_process(settings: Settings) -> None:
+    async with app_with(settings) as app, asgi_client(app) as client:
+        runtime = RUNTIMES.get(app.state.engine)
+        assert runtime is not None
+        assert runtime.pgvector is None
+        async with asyncio.timeout(60):
+            await runtime.settled()
+        assert len(runtime.index) == 2
+        page = await search(client, "light for my desk", mode="semantic")
+        assert titles(page)[0] == "Desk Lamp"
+
+
+def test_migration_0015_goes_down_and_up_again(pgvector_base: str) -> None:
+    url = _new_database(pgvector_base)
+    migrate_url(url)
+    asyncio.run(migrate_url_to(url, command.downgrade, "0014"))
+    assert "ix_product_embeddings_embedding_hnsw" not in _index_names(url)
+    columns = "SELECT column_name FROM information_schema.columns WHERE table_name = "
+    assert ("embedding",) not in fetch_rows(url, columns + "'product_embeddings'")
+    asyncio.run(migrate_url_to(url, command.upgrade, "head"))
+    assert "ix_product_embeddings_embedding_hnsw" in _index_names(url)
