@@ -4,6 +4,9 @@ The worker loads the stored vectors, embeds what is outdated, then embeds the pr
 process writes as their commits land (and every SWEEP_SECONDS whatever other processes
 wrote). The model runs in a thread with no transaction open; each batch is written in a
 short write transaction of its own.
+
+Where pgvector is set up (PostgreSQL), the vectors are searched in SQL: this process holds
+no index, and the worker only embeds (each write fills the pgvector column too).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from catalog_api.semantic.embedder import (
 )
 from catalog_api.semantic.graph_file import GraphFile
 from catalog_api.semantic.index import GRAPH_FROM, GRAPH_OPTIONS, VectorIndex, graph_available
+from catalog_api.semantic.pgvector import PgVector, fill_column
 from catalog_api.semantic.repository import EmbeddingRepository
 
 logger = logging.getLogger(__name__)
@@ -54,11 +58,13 @@ class SemanticRuntime:
         *,
         graph_from: int | None = None,
         graph_file: GraphFile | None = None,
+        pgvector: PgVector | None = None,
     ) -> None:
         graph_from = GRAPH_FROM if graph_from is None else graph_from
         self.index = VectorIndex(graph_from=graph_from)
         self._graph_from = graph_from
         self._graph_file = graph_file
+        self.pgvector = pgvector  # set: vectors are searched in PostgreSQL, index stays empty
         self._sessions = sessions
         self._model: Embedder | None = None
         self._changed: set[int] = set()
@@ -106,6 +112,14 @@ class SemanticRuntime:
         vector: Vectors = model.embed([text])[0]
         return vector
 
+    async def vector(self, session: AsyncSession, product_id: int) -> Vectors | None:
+        """Return a product's vector, None when it has none yet."""
+        if self.pgvector is not None:
+            from catalog_api.semantic.pgvector_search import stored_vector
+
+            return await stored_vector(session, product_id)
+        return self.index.vector(product_id)
+
     async def _run(self) -> None:
         while not self._stopping:
             try:
@@ -145,8 +159,11 @@ class SemanticRuntime:
                 await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
 
     async def _load(self) -> None:
-        """Read every stored vector of the model into the index."""
+        """Read every stored vector of the model into the index (pgvector: fill its column)."""
         started = time.monotonic()
+        if self.pgvector is not None:
+            await fill_column(self._sessions, self.pgvector)
+            return
         self._read_since = utcnow()
         after = 0
         while not self._stopping:
@@ -195,6 +212,8 @@ class SemanticRuntime:
 
     async def _read_back(self) -> None:
         """Read the vectors other processes wrote since the last read."""
+        if self.pgvector is not None:
+            return  # they are in PostgreSQL's column already
         since = self._read_since - _CLOCK_MARGIN
         self._read_since = utcnow()
         after = 0
@@ -220,13 +239,13 @@ class SemanticRuntime:
         pending: list[tuple[list[int], list[Vectors]]] = []
 
         def keep(written: Written) -> None:
-            if written.ids:
+            if written.ids and self.pgvector is None:
                 pending.append((written.ids, written.vectors))
 
         await backfill(self._sessions, model, on_batch=keep, stopping=lambda: self._stopping)
         for ids, vectors in pending:
             await self._apply(ids, _stack(vectors), [])
-        if await asyncio.to_thread(self.index.build_graph, 1):
+        if self.pgvector is None and await asyncio.to_thread(self.index.build_graph, 1):
             await self._save_graph()
 
     async def _apply_changes(self) -> None:
@@ -249,6 +268,8 @@ class SemanticRuntime:
             await self._apply(written.ids, _stack(written.vectors), [])
 
     async def _apply(self, ids: list[int], vectors: Vectors, removed: list[int]) -> None:
+        if self.pgvector is not None:
+            return
         self.index.remove(removed)
         if ids:
             self.index.upsert(ids, vectors)
