@@ -280,9 +280,14 @@ class ProductRepository:
             if joined:
                 pass
             elif first is None:
-                conditions.append(
-                    variant_probe(filters.options, filters.in_stock, min_price=low, max_price=high)
+                probe = variant_probe(
+                    filters.options,
+                    filters.in_stock,
+                    min_price=low,
+                    max_price=high,
+                    fenced=self.dialect == "postgresql",
                 )
+                conditions.append(probe)
             else:
                 matching = variant_products(first, filters.in_stock, min_price=low, max_price=high)
                 conditions.append(Product.id.in_(matching))
