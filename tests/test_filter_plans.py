@@ -44,6 +44,10 @@ QUERIES = [
     ("in_stock=true&min_price=9000&max_price=10000&currency=USD", {"Red Ten Runner"}),
     ("in_stock=true&min_price=9000&attr.material=mesh&currency=USD", {"Red Ten Runner"}),
     ("option.size=10&sort=title&order=asc", {"Red Ten Runner", "Blue Ten Runner", "Sold Out Ten"}),
+    # Under "probe" the product price bounds lose their index (price_index=False).
+    ("attr.material=mesh&max_price=9000&currency=USD", {"Red Ten Runner", "Plain Runner"}),
+    ("attr.material=mesh&min_price=8999&max_price=8999&currency=USD", {"Plain Runner"}),
+    ("option.size=9&max_price=8000&currency=USD", {"Sold Out Ten"}),
 ]  # fmt: skip
 ATTRIBUTE_ROWS = (
     "SELECT p.slug, a.key, a.value FROM product_attribute_values a "
