@@ -18,8 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from catalog_api.models import Product
 from catalog_api.variants import plans
+from catalog_api.variants.filters import variant_probe, variant_products
 from tests.conftest import create
 from tests.test_variant_filters import _seed, _shoe, _titles, _variant
 
@@ -41,6 +44,10 @@ QUERIES = [
     ("in_stock=true&min_price=9000&max_price=10000&currency=USD", {"Red Ten Runner"}),
     ("in_stock=true&min_price=9000&attr.material=mesh&currency=USD", {"Red Ten Runner"}),
     ("option.size=10&sort=title&order=asc", {"Red Ten Runner", "Blue Ten Runner", "Sold Out Ten"}),
+    # Under "probe" the product price bounds lose their index (price_index=False).
+    ("attr.material=mesh&max_price=9000&currency=USD", {"Red Ten Runner", "Plain Runner"}),
+    ("attr.material=mesh&min_price=8999&max_price=8999&currency=USD", {"Plain Runner"}),
+    ("option.size=9&max_price=8000&currency=USD", {"Sold Out Ten"}),
 ]  # fmt: skip
 ATTRIBUTE_ROWS = (
     "SELECT p.slug, a.key, a.value FROM product_attribute_values a "
@@ -138,3 +145,31 @@ async def test_attribute_filters_follow_every_write(
             indexed = connection.execute(ATTRIBUTE_ROWS).fetchall()
             assert indexed == connection.execute(JSON_ROWS).fetchall()
             assert len(indexed) == 3
+
+
+FENCE_CASES = [
+    ((("size", "10"),), None),
+    ((("colour", "blue"), ("size", "10")), None),
+    ((("colour", "blue"), ("size", "10")), True),
+    ((("colour", "red"), ("size", "9")), False),
+    ((("size", "10"), ("size", "9")), None),
+    ((("size", "11"),), True),
+]
+
+
+@pytest.mark.parametrize(("options", "in_stock"), FENCE_CASES)
+async def test_a_fenced_variant_probe_keeps_the_same_products(
+    client: httpx.AsyncClient, app: Any, options: tuple[tuple[str, str], ...], in_stock: Any
+) -> None:
+    """PostgreSQL's probe behind OFFSET 0 matches what the unfenced probe and the ranges do."""
+    await _seed(client)
+    async with app.state.session_factory() as session:
+        found = []
+        for condition in (
+            variant_probe(options, in_stock, fenced=True),
+            variant_probe(options, in_stock),
+            Product.id.in_(variant_products(options, in_stock)),
+        ):
+            stmt = select(Product.id).where(condition).order_by(Product.id)
+            found.append(list(await session.scalars(stmt)))
+    assert found[0] == found[1] == found[2]

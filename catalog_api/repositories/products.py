@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     tuple_,
 )
@@ -43,6 +44,7 @@ from catalog_api.variants.plans import (
     attribute_probe,
     attribute_range,
     choose,
+    many_priced,
     options_first,
     stocked_priced,
 )
@@ -272,17 +274,25 @@ class ProductRepository:
         """
         low, high = filters.min_price, filters.max_price
         conditions: list[ColumnElement[bool]] = []
+        price: ColumnElement[int] = Product.price_minor  # type: ignore[assignment]
+        if plan is not None and not plan.price_index:
+            price = Product.price_minor + literal_column("0")  # no index: SQLite walks
         if filters.by_variant and high is not None:
             # Needed, not sufficient: the lowest price is at most the matching variant's.
-            conditions.append(Product.price_minor <= high)
+            conditions.append(price <= high)
         if filters.options:
             first = filters.options if plan is None else options_first(filters.options, plan)
             if joined:
                 pass
             elif first is None:
-                conditions.append(
-                    variant_probe(filters.options, filters.in_stock, min_price=low, max_price=high)
+                probe = variant_probe(
+                    filters.options,
+                    filters.in_stock,
+                    min_price=low,
+                    max_price=high,
+                    fenced=self.dialect == "postgresql",
                 )
+                conditions.append(probe)
             else:
                 matching = variant_products(first, filters.in_stock, min_price=low, max_price=high)
                 conditions.append(Product.id.in_(matching))
@@ -299,9 +309,9 @@ class ProductRepository:
             if filters.in_stock is False:
                 conditions.append(Product.stock_quantity == 0)
             if low is not None:
-                conditions.append(Product.price_minor >= low)
+                conditions.append(price >= low)
             if high is not None:
-                conditions.append(Product.price_minor <= high)
+                conditions.append(price <= high)
         return conditions
 
     @staticmethod
@@ -366,7 +376,8 @@ class ProductRepository:
             stmt = self.filtered(stmt, filters, variants_joined=True)
         else:
             key = SORT_COLUMNS[sort]
-            stmt = self.filtered(select(Product, key), filters, plan=await self._plan(filters))
+            plan = await self._plan(filters, by_price=sort == "price")
+            stmt = self.filtered(select(Product, key), filters, plan=plan)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
 
@@ -412,22 +423,33 @@ class ProductRepository:
         entries, not a read of the value's whole range (750,000 entries for a value a
         third of 1M products hold: seconds per search).
         """
-        return await self._plan(filters) or FilterPlan(start=None)
+        return await self._plan(filters, by_price=True) or FilterPlan(start=None)
 
     def matching_ids(self, filters: ProductFilters) -> Select[int]:
         """Return a select of the ids of the products that pass the filters."""
         return self.filtered(select(Product.id), filters)
 
     async def _plan(
-        self, filters: ProductFilters, common_rows: int | None = None
+        self, filters: ProductFilters, common_rows: int | None = None, *, by_price: bool = False
     ) -> FilterPlan | None:
-        """Return SQLite's plan for a query that stops early (a page, a bounded count)."""
+        """Return SQLite's plan for a query that stops early (a page, a bounded count).
+
+        by_price: the query is ordered by the product's price (or is a search's), so its
+        price bounds keep their index whatever the plan.
+        """
         stocked = filters.in_stock is True and not filters.options
         stocked = stocked and filters.min_price is not None
         if self.dialect != "sqlite" or not (filters.options or filters.attributes or stocked):
             return None
         prices = (filters.min_price, filters.max_price) if stocked else None
-        return await choose(self.session, filters.options, filters.attributes, prices, common_rows)
+        plan = await choose(self.session, filters.options, filters.attributes, prices, common_rows)
+        low = None if filters.by_variant else filters.min_price
+        high = filters.max_price
+        if plan.start is not None or by_price or (low is None and high is None):
+            return plan
+        if await many_priced(self.session, filters.currency, low, high):
+            return replace(plan, price_index=False)
+        return plan
 
     async def count(self, filters: ProductFilters) -> int:
         """Count the products that pass the filters."""
