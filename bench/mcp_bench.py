@@ -21,6 +21,8 @@ from bench.mcp_minimal import call_key
 from bench.util import command, median
 
 CALL_TIMEOUT = 60.0
+# The target is stated for a 10-item search.
+SEARCH_ITEMS = 10
 
 
 @dataclass
@@ -120,13 +122,13 @@ async def tool_latency(
                     "status": "active",
                     "q": query,
                     "sort": "relevance",
-                    "limit": 20,
+                    "limit": SEARCH_ITEMS,
                 }
                 await _pair(
                     search_target,
                     index,
                     mcp,
-                    ("search_products", {"query": query, "limit": 20}),
+                    ("search_products", {"query": query, "limit": SEARCH_ITEMS}),
                     partial(http.get, "/api/products/search", params=params),
                     calls,
                 )

@@ -1,10 +1,13 @@
 """Hybrid search through the real engine (issue 15): nDCG@10 against lexical, and latency.
 
 python -m bench.relevance_hybrid [--half tune|check|all] [--queries N] [--workdir DIR]
+    [--database-url URL] [--index auto|process]
 
-Builds (or reuses) the relevance catalog in a SQLite file of its own, embeds its products as
-`catalog-api embed` does, starts the API's semantic runtime on it (vector index and worker)
-and runs every query as GET /api/products/search with mode=lexical, semantic and hybrid.
+Builds (or reuses) the relevance catalog in a SQLite file of its own (or the database given),
+embeds its products as `catalog-api embed` does, starts the API's semantic runtime on it
+(vector index and worker) and runs every query as GET /api/products/search with
+mode=lexical, semantic and hybrid. --index process keeps the vectors in the process's index
+where pgvector is set up (auto: in PostgreSQL, as the API does).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from bench.util import median, percentile, setup_logging
 from catalog_api.schemas import SearchMode
 from catalog_api.semantic.availability import RUNTIMES
 from catalog_api.semantic.cli import embed_all
+from catalog_api.semantic.pgvector import detect_engine
 from catalog_api.semantic.runtime import SemanticRuntime
 
 log = logging.getLogger("bench")
@@ -40,7 +44,7 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     queries = [query for picked in chosen.values() for query in picked]
     workdir = args.workdir or Path(tempfile.gettempdir()) / "catalog-hybrid"
     workdir.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite+aiosqlite:///{workdir / 'hybrid.db'}"
+    url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'hybrid.db'}"
     catalog = await open_catalog(url, workdir, judgments, rebuild=False)
     lines: list[str] = []
     try:
@@ -48,15 +52,14 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         embedded, stored = await embed_all(catalog.sessions, 2_000)
         took = time.perf_counter() - started
         lines.append(f"Embedded {embedded:,} products in {took:.1f} s; {stored:,} have vectors.")
-        runtime = SemanticRuntime(catalog.sessions)
+        setup = None if args.index == "process" else await detect_engine(catalog.engine)
+        runtime = SemanticRuntime(catalog.sessions, pgvector=setup)
         RUNTIMES.register(catalog.engine, runtime)
         started = time.perf_counter()
         runtime.start()
         await runtime.settled()
-        lines.append(
-            f"Vector index loaded (graph: {runtime.index.uses_graph}) in "
-            f"{time.perf_counter() - started:.1f} s."
-        )
+        where = setup.describe() if setup else f"in process (graph: {runtime.index.uses_graph})"
+        lines.append(f"Vectors searched {where}; ready in {time.perf_counter() - started:.1f} s.")
         await ready_vocabulary(catalog.engine)
         results: dict[SearchMode, dict[str, list[int]]] = {}
         for mode in SearchMode:
@@ -97,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", help="train.csv.zip (default as bench.relevance)")
     parser.add_argument("--workdir", type=Path, help="default: <tmp>/catalog-hybrid")
     parser.add_argument("--queries", type=int, help="only the first N queries of each half")
+    parser.add_argument("--database-url", help="default: a SQLite file in the workdir")
+    parser.add_argument(
+        "--index", choices=("auto", "process"), default="auto", help="where vectors are searched"
+    )
     args = parser.parse_args(argv)
     setup_logging()
     logging.getLogger("bm25s").setLevel(logging.WARNING)

@@ -4,7 +4,8 @@ python -m bench.semantic_scale --database-url sqlite+aiosqlite:////path/catalog.
 
 On a catalog already filled (e.g. `catalog-api import` of bench.generate's 1M products):
 embeds what is outdated as `catalog-api embed` does (timed), reports the stored vectors' bytes,
-loads the API's vector index (timed, with the process's memory before and after), then runs
+loads the API's vector index and builds and saves its graph (timed, with the process's memory
+and the index's), starts again loading the saved graph (timed), then runs
 the latency benchmark's queries once each through ProductService.search with mode=lexical,
 semantic and hybrid (limit 20), one after another, and prints p50/p99 per mode.
 """
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.latency_queries import latency_queries
 from bench.relevance_semantic import ready_vocabulary
@@ -32,6 +34,7 @@ from catalog_api.schemas import SearchMode
 from catalog_api.search.vocabulary import VOCABULARIES
 from catalog_api.semantic.availability import RUNTIMES
 from catalog_api.semantic.cli import embed_all
+from catalog_api.semantic.graph_file import GraphFile, graph_file_for
 from catalog_api.semantic.runtime import SemanticRuntime
 from catalog_api.services.products import ProductService, SearchQuery
 
@@ -44,6 +47,37 @@ def rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+_STARTED: dict[int, float] = {}
+
+
+async def _started(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, graph_file: GraphFile | None
+) -> SemanticRuntime:
+    """Start a runtime and wait until its index (and graph) is ready."""
+    runtime = SemanticRuntime(sessions, graph_file=graph_file)
+    RUNTIMES.register(engine, runtime)
+    started = time.perf_counter()
+    runtime.start()
+    await runtime.settled()
+    _STARTED[id(runtime)] = time.perf_counter() - started
+    return runtime
+
+
+def runtime_seconds(runtime: SemanticRuntime) -> float:
+    """Return how long a runtime took to be ready."""
+    return _STARTED[id(runtime)]
+
+
+def _sizes(runtime: SemanticRuntime) -> str:
+    rows = runtime.index.row_bytes()
+    graph = runtime.index.graph_bytes()
+    return f"index memory: rows {rows / 2**20:,.0f} MiB + graph {graph / 2**20:,.0f} MiB"
+
+
+def _graph_files(graph_file: GraphFile) -> list[Path]:
+    return list(graph_file.manifest.parent.glob(f"{graph_file.manifest.stem}-*.usearch"))
 
 
 async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -65,17 +99,23 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 )
             ).one()
         lines.append(f"{count:,} vectors stored, {int(size or 0) / 2**20:,.0f} MiB of vector bytes")
+        graph_file = graph_file_for(engine.url, args.graph_dir)
         before = rss_mib()
-        runtime = SemanticRuntime(sessions)
-        RUNTIMES.register(engine, runtime)
-        started = time.perf_counter()
-        runtime.start()
-        await runtime.settled()
+        runtime = await _started(sessions, engine, graph_file)
         lines.append(
             f"index of {len(runtime.index):,} loaded and its graph built "
-            f"(graph: {runtime.index.uses_graph}) in {time.perf_counter() - started:.1f} s; "
-            f"process memory {before:,.0f} -> {rss_mib():,.0f} MiB"
+            f"(graph: {runtime.index.uses_graph}) in {runtime_seconds(runtime):.1f} s; "
+            f"process memory {before:,.0f} -> {rss_mib():,.0f} MiB; {_sizes(runtime)}"
         )
+        if graph_file is not None:
+            await runtime.stop()
+            RUNTIMES.forget(engine)
+            saved = sum(path.stat().st_size for path in _graph_files(graph_file))
+            runtime = await _started(sessions, engine, graph_file)
+            lines.append(
+                f"restarted: index loaded and the saved graph ({saved / 2**20:,.0f} MiB file) "
+                f"read in {runtime_seconds(runtime):.1f} s; process memory {rss_mib():,.0f} MiB"
+            )
         await ready_vocabulary(engine)
         queries = [q.text for q in latency_queries(args.products, 0)][: args.queries]
         for mode in SearchMode:
@@ -110,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--products", type=int, default=1_000_000, help="for the query mix")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--graph-dir", type=Path, help="where the graph is saved (default: beside a SQLite file)"
+    )
     args = parser.parse_args(argv)
     setup_logging()
     return asyncio.run(run(args, argv))

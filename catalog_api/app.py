@@ -90,7 +90,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         VOCABULARIES.warm(read_engine)
         engines = (engine,) if replica is None else (engine, replica)
-        semantic = await start_semantic(settings.semantic, engines, app.state.session_factory)
+        semantic = await start_semantic(
+            settings.semantic,
+            engines,
+            app.state.session_factory,
+            graph_dir=settings.semantic_graph_dir,
+        )
         statistics = asyncio.create_task(
             refresh_in_background(engine), context=contextvars.Context()
         )

@@ -192,6 +192,12 @@ class Settings(BaseSettings):
         description="Semantic search (mode=semantic|hybrid, similar products; the semantic "
         "extra): true or false; default on once `catalog-api embed` has stored vectors.",
     )
+    semantic_graph_dir: Path | None = Field(
+        default=None,
+        description="Where the vector graph (used from 20,000 products) is saved so a restart "
+        "loads it instead of rebuilding it; default: beside a SQLite database file, not saved "
+        "for PostgreSQL.",
+    )
     shutdown_grace_seconds: float = Field(
         default=10, ge=0, description="On SIGTERM, how long in-flight requests may finish (s)."
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,28 @@ def query_scope(slots: QuerySlots, statement_timeout: float) -> Iterator[None]:
         _STATEMENT_TIMEOUT.reset(timeout_token)
         _QUERY_TURN.reset(turn_token)
         turn.give_back()
+
+
+@asynccontextmanager
+async def one_read(session: AsyncSession) -> AsyncIterator[None]:
+    """Run the block's statements in one transaction (a search's statements each end theirs).
+
+    For statements that need what an earlier one set, e.g. SET LOCAL; in the request's query
+    slot when there is one.
+    """
+    turn = _QUERY_TURN.get()
+    if turn is not None:
+        await turn.take()
+    started = not session.in_transaction()
+    await session.connection()
+    try:
+        yield
+    except BaseException:
+        if started:
+            await session.rollback()
+        raise
+    if started:
+        await session.commit()
 
 
 class _WriteQueue:

@@ -40,7 +40,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-def _migrate(url: str) -> None:
+def migrate_url(url: str) -> None:
+    """Upgrade the database at url to the newest schema."""
+
     async def run() -> None:
         engine = create_engine(Settings(database_url=url))
         try:
@@ -64,7 +66,7 @@ async def migrate_url_to(url: str, action: Callable[[Config, str], None], revisi
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies."""
     path = tmp_path_factory.mktemp("template") / "catalog.db"
-    _migrate(f"sqlite+aiosqlite:///{path}")
+    migrate_url(f"sqlite+aiosqlite:///{path}")
     return path
 
 
@@ -108,7 +110,7 @@ def postgres_url() -> Iterator[str]:
     admin_execute(base, f'CREATE DATABASE "{name}"')
     url = admin.set(database=name).render_as_string(hide_password=False)
     try:
-        _migrate(url)
+        migrate_url(url)
         yield url
     finally:
         admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -122,6 +124,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    return url
+
+
+def empty_postgres(url: str) -> None:
+    """Empty the catalog's tables of a migrated PostgreSQL database."""
 
     async def truncate() -> None:
         engine = create_async_engine(url)
@@ -137,7 +145,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             await engine.dispose()
 
     asyncio.run(truncate())
-    return url
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_api.semantic.availability import INSTALL, installed
+from catalog_api.semantic.pgvector import build_index, drop_index_for_bulk, set_up
 from catalog_api.semantic.repository import EmbeddingRepository
 
 logger = logging.getLogger(__name__)
@@ -22,12 +23,22 @@ def add_embed_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def embed_all(sessions: async_sessionmaker[AsyncSession], batch: int) -> tuple[int, int]:
-    """Embed every outdated product; return (texts embedded now, products with a vector)."""
-    from catalog_api.semantic.backfill import backfill
+    """Embed every outdated product; return (texts embedded now, products with a vector).
+
+    On PostgreSQL with pgvector available, sets up its column and index (idempotent).
+    """
+    from catalog_api.semantic.backfill import backfill, count_pending
     from catalog_api.semantic.embedder import embedder
 
+    setup = await set_up(sessions)
+    engine = sessions.kw["bind"]
+    if setup is not None:
+        await drop_index_for_bulk(engine, await count_pending(sessions))
     model = await asyncio.to_thread(embedder)
     embedded = await backfill(sessions, model, batch=batch)
+    if setup is not None:
+        await build_index(engine, setup)
+        logger.info("%s: vectors are searched in PostgreSQL", setup.describe())
     async with sessions() as session:
         stored = await EmbeddingRepository(session).count()
     return embedded, stored

@@ -12,7 +12,7 @@ import importlib.util
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,13 +24,16 @@ logger = logging.getLogger(__name__)
 GRAPH_FROM = 20_000
 # Rows converted to float32 at a time in an exact search (bounded scratch memory).
 _EXACT_CHUNK = 65_536
-_GRAPH_OPTIONS: dict[str, Any] = {
+GRAPH_OPTIONS: dict[str, Any] = {
     "metric": "cos",
     "dtype": "i8",
     "connectivity": 16,
     "expansion_add": 128,
     "expansion_search": 256,
 }
+# A vector in a saved graph is still its product's when their cosine is above this (the
+# graph's int8 copy of a float16 row keeps about 0.998).
+_SAME_COSINE = 0.995
 
 
 def graph_available() -> bool:
@@ -52,12 +55,22 @@ class VectorIndex:
         self._graph_lock = threading.Lock()
         self._building = False
         self._missed: set[int] = set()
+        self.graph_changes = 0  # applied to the graph since it was built, loaded or saved
 
     def __len__(self) -> int:
         return len(self._row)
 
     def __contains__(self, product_id: object) -> bool:
         return product_id in self._row
+
+    def row_bytes(self) -> int:
+        """Return the memory the float16 rows take."""
+        return int(self._matrix.nbytes + self._ids.nbytes)
+
+    def graph_bytes(self) -> int:
+        """Return the memory the graph takes (0 without one)."""
+        graph = self._graph
+        return 0 if graph is None else int(graph.memory_usage)
 
     @property
     def uses_graph(self) -> bool:
@@ -98,30 +111,97 @@ class VectorIndex:
                     graph.remove(present)
             if len(ids):
                 graph.add(np.asarray(ids, dtype=np.uint64), vectors, threads=1)
+            self.graph_changes += len(keys)
 
-    def build_graph(self, threads: int = 1) -> None:
-        """Build the graph when the index is large enough (blocking: run it in a thread)."""
+    def build_graph(self, threads: int = 1) -> bool:
+        """Build the graph when the index is large enough; tell whether it did (blocking)."""
         if self._graph is not None or len(self) < self._graph_from or not graph_available():
-            return
+            return False
         from usearch.index import Index
 
         started = time.perf_counter()
+        self._begin()
+        ids, rows = self._snapshot()
+        graph = Index(ndim=DIMENSIONS, **GRAPH_OPTIONS)
+        graph.add(ids.astype(np.uint64), rows, threads=threads)
+        self._install(graph)
+        logger.info(
+            "vector graph of %d products built in %.1f s", len(ids), time.perf_counter() - started
+        )
+        return True
+
+    def adopt_graph(self, graph: Any, threads: int = 1) -> bool:
+        """Take a saved graph if it mostly holds these rows, bringing it up to date (blocking).
+
+        Its vectors are compared with the rows: products deleted, added or changed since it
+        was saved are removed or added again; a graph of other vectors is refused.
+        """
+        if self._graph is not None or graph.ndim != DIMENSIONS:
+            return False
+        started = time.perf_counter()
+        self._begin()
+        ids, _ = self._snapshot(rows=False)
+        keys = np.asarray(graph.keys, dtype=np.uint64).astype(np.int64)
+        common = np.intersect1d(ids, keys)
+        changed = self._differing(graph, common)
+        if len(changed) > len(common) // 2:
+            with self._graph_lock:
+                self._building = False
+            logger.info("saved vector graph holds other vectors; building it again")
+            return False
+        stale = np.union1d(np.setdiff1d(keys, ids), changed)
+        if len(stale):
+            graph.remove(stale.astype(np.uint64))
+        added = np.union1d(np.setdiff1d(ids, keys), changed)
+        if len(added):
+            graph.add(added.astype(np.uint64), self._rows_of(added.tolist()), threads=threads)
+        self._install(graph)
+        logger.info(
+            "vector graph of %d products loaded in %.1f s (%d removed, %d added since saved)",
+            len(ids),
+            time.perf_counter() - started,
+            len(stale),
+            len(added),
+        )
+        return True
+
+    def save_graph(self, save: Callable[[Any], None]) -> bool:
+        """Hand the graph to save while no change is applied to it; tell whether there was one."""
+        with self._graph_lock:
+            if self._graph is None:
+                return False
+            save(self._graph)
+            self.graph_changes = 0
+            return True
+
+    def _begin(self) -> None:
         with self._graph_lock:
             self._building = True
             self._missed = set()
-        ids, rows = self._snapshot()
-        graph = Index(ndim=DIMENSIONS, **_GRAPH_OPTIONS)
-        graph.add(ids.astype(np.uint64), rows, threads=threads)
+
+    def _install(self, graph: Any) -> None:
         with self._graph_lock:
             self._graph, self._building = graph, False
             missed, self._missed = sorted(self._missed), set()
+            self.graph_changes = 0
         # Products changed while it was built: their rows now, or gone.
         held = [product_id for product_id in missed if product_id in self._row]
         gone = [product_id for product_id in missed if product_id not in self._row]
         self.graph_update(held, self._rows_of(held), gone)
-        logger.info(
-            "vector graph of %d products built in %.1f s", len(ids), time.perf_counter() - started
-        )
+
+    def _differing(
+        self, graph: Any, ids: np.ndarray[Any, np.dtype[np.int64]]
+    ) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Return the ids whose vector in the graph is not their row's (int8 copies allowed)."""
+        differing = []
+        for start in range(0, len(ids), _EXACT_CHUNK):
+            chunk = ids[start : start + _EXACT_CHUNK]
+            stored = np.vstack(graph.get(chunk.astype(np.uint64), dtype=np.float32))
+            rows = self._rows_of(chunk.tolist())
+            dots = np.sum(stored * rows, axis=1)
+            norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(rows, axis=1)
+            differing.append(chunk[dots < _SAME_COSINE * np.maximum(norms, 1e-12)])
+        return np.concatenate(differing) if differing else ids[:0]
 
     def nearest(self, query: Vectors, k: int, *, exact: bool = False) -> list[tuple[int, float]]:
         """Return up to k (product id, cosine) pairs, nearest first."""
@@ -164,9 +244,12 @@ class VectorIndex:
     def _rows_of(self, ids: Sequence[int]) -> Vectors:
         return self._matrix[[self._row[product_id] for product_id in ids]].astype(np.float32)
 
-    def _snapshot(self) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
+    def _snapshot(
+        self, *, rows: bool = True
+    ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
         live = np.flatnonzero(self._ids[: self._used] >= 0)
-        return self._ids[live].copy(), self._matrix[live].astype(np.float32)
+        vectors = self._matrix[live if rows else live[:0]].astype(np.float32)
+        return self._ids[live].copy(), vectors
 
     def _exact_scores(self, query: Vectors) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
         used = self._used

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_api.models import Product, utcnow
 from catalog_api.repositories.id_lists import product_id_among
+from catalog_api.semantic import pgvector
 from catalog_api.semantic.models import ProductEmbedding
 
 _embeddings = ProductEmbedding.__table__
@@ -112,7 +113,8 @@ class EmbeddingRepository:
     async def store(self, computed: Sequence[Computed], model: str) -> list[int]:
         """Write vectors (or only the version, text unchanged); return the ids written.
 
-        Call inside a write transaction; products deleted meanwhile are left out.
+        Call inside a write transaction; products deleted meanwhile are left out. Where
+        pgvector is set up its column is written too.
         """
         if not computed:
             return []
@@ -146,6 +148,15 @@ class EmbeddingRepository:
                 },
             )
             await self.session.execute(stmt, rows)
+            if self.dialect == "postgresql":
+                setup = await pgvector.detect(self.session)
+                if setup is not None:
+                    written = [
+                        (item.id, item.vector)
+                        for item in computed
+                        if item.id in present and item.vector is not None
+                    ]
+                    await pgvector.write_column(self.session, setup, written)
         for item in computed:
             if item.id in present and item.vector is None:
                 await self.session.execute(

@@ -4,6 +4,9 @@ The worker loads the stored vectors, embeds what is outdated, then embeds the pr
 process writes as their commits land (and every SWEEP_SECONDS whatever other processes
 wrote). The model runs in a thread with no transaction open; each batch is written in a
 short write transaction of its own.
+
+Where pgvector is set up (PostgreSQL), the vectors are searched in SQL: this process holds
+no index, and the worker only embeds (each write fills the pgvector column too).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from catalog_api.semantic.embedder import (
     embedder,
     from_bytes,
 )
-from catalog_api.semantic.index import GRAPH_FROM, VectorIndex
+from catalog_api.semantic.graph_file import GraphFile
+from catalog_api.semantic.index import GRAPH_FROM, GRAPH_OPTIONS, VectorIndex, graph_available
+from catalog_api.semantic.pgvector import PgVector, fill_column
 from catalog_api.semantic.repository import EmbeddingRepository
 
 logger = logging.getLogger(__name__)
@@ -40,15 +45,26 @@ _LOAD_CHUNK = 20_000
 # Vectors other processes wrote are read back from this long before the last read.
 _CLOCK_MARGIN = timedelta(seconds=30)
 _RETRY_SECONDS = 5.0
+# The graph is saved again after a sweep once this many changes (or 1% of it) were applied.
+_SAVE_CHANGES = 1_000
 
 
 class SemanticRuntime:
     """The vector index of one database and the worker keeping it in step."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, graph_from: int = GRAPH_FROM
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        graph_from: int | None = None,
+        graph_file: GraphFile | None = None,
+        pgvector: PgVector | None = None,
     ) -> None:
+        graph_from = GRAPH_FROM if graph_from is None else graph_from
         self.index = VectorIndex(graph_from=graph_from)
+        self._graph_from = graph_from
+        self._graph_file = graph_file
+        self.pgvector = pgvector  # set: vectors are searched in PostgreSQL, index stays empty
         self._sessions = sessions
         self._model: Embedder | None = None
         self._changed: set[int] = set()
@@ -74,6 +90,8 @@ class SemanticRuntime:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        if self.index.graph_changes:
+            await self._save_graph()
 
     def changed(self, ids: set[int], deleted: set[int]) -> None:
         """Note products this process committed (written or deleted)."""
@@ -94,6 +112,14 @@ class SemanticRuntime:
         vector: Vectors = model.embed([text])[0]
         return vector
 
+    async def vector(self, session: AsyncSession, product_id: int) -> Vectors | None:
+        """Return a product's vector, None when it has none yet."""
+        if self.pgvector is not None:
+            from catalog_api.semantic.pgvector_search import stored_vector
+
+            return await stored_vector(session, product_id)
+        return self.index.vector(product_id)
+
     async def _run(self) -> None:
         while not self._stopping:
             try:
@@ -112,6 +138,8 @@ class SemanticRuntime:
                         await self._read_back()
                     await self._sweep()
                     swept = time.monotonic()
+                    if self.index.graph_changes >= max(_SAVE_CHANGES, len(self.index) // 100):
+                        await self._save_graph()
                 await self._apply_changes()
             except SQLAlchemyError:
                 logger.warning("embedding products failed; retrying", exc_info=True)
@@ -131,8 +159,11 @@ class SemanticRuntime:
                 await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
 
     async def _load(self) -> None:
-        """Read every stored vector of the model into the index."""
+        """Read every stored vector of the model into the index (pgvector: fill its column)."""
         started = time.monotonic()
+        if self.pgvector is not None:
+            await fill_column(self._sessions, self.pgvector)
+            return
         self._read_since = utcnow()
         after = 0
         while not self._stopping:
@@ -149,10 +180,40 @@ class SemanticRuntime:
             len(self.index),
             time.monotonic() - started,
         )
-        await asyncio.to_thread(self.index.build_graph, 2)
+        await self._ready_graph()
+
+    async def _ready_graph(self) -> None:
+        """Load the saved graph and bring it up to date, or build and save one."""
+        file = self._graph_file
+        if file is not None and len(self.index) >= self._graph_from and graph_available():
+            graph = await asyncio.to_thread(file.load, GRAPH_OPTIONS)
+            if graph is not None and await asyncio.to_thread(self.index.adopt_graph, graph, 2):
+                return
+        if await asyncio.to_thread(self.index.build_graph, 2):
+            await self._save_graph()
+
+    async def _save_graph(self) -> None:
+        """Save the graph for the next start, if this database's graph is saved."""
+        file = self._graph_file
+        if file is None:
+            return
+        started = time.monotonic()
+        try:
+            saved = await asyncio.to_thread(
+                self.index.save_graph, lambda graph: file.save(graph, GRAPH_OPTIONS)
+            )
+        except (OSError, RuntimeError):
+            logger.warning("could not save the vector graph to %s", file.manifest, exc_info=True)
+            return
+        if saved:
+            logger.info(
+                "vector graph saved to %s in %.1f s", file.manifest, time.monotonic() - started
+            )
 
     async def _read_back(self) -> None:
         """Read the vectors other processes wrote since the last read."""
+        if self.pgvector is not None:
+            return  # they are in PostgreSQL's column already
         since = self._read_since - _CLOCK_MARGIN
         self._read_since = utcnow()
         after = 0
@@ -178,13 +239,14 @@ class SemanticRuntime:
         pending: list[tuple[list[int], list[Vectors]]] = []
 
         def keep(written: Written) -> None:
-            if written.ids:
+            if written.ids and self.pgvector is None:
                 pending.append((written.ids, written.vectors))
 
         await backfill(self._sessions, model, on_batch=keep, stopping=lambda: self._stopping)
         for ids, vectors in pending:
             await self._apply(ids, _stack(vectors), [])
-        await asyncio.to_thread(self.index.build_graph, 1)
+        if self.pgvector is None and await asyncio.to_thread(self.index.build_graph, 1):
+            await self._save_graph()
 
     async def _apply_changes(self) -> None:
         """Embed the products this process changed, and forget the deleted ones."""
@@ -206,6 +268,8 @@ class SemanticRuntime:
             await self._apply(written.ids, _stack(written.vectors), [])
 
     async def _apply(self, ids: list[int], vectors: Vectors, removed: list[int]) -> None:
+        if self.pgvector is not None:
+            return
         self.index.remove(removed)
         if ids:
             self.index.upsert(ids, vectors)

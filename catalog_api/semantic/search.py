@@ -53,6 +53,18 @@ async def nearest_passing(
     exclude: Collection[int] = (),
 ) -> list[tuple[int, float]]:
     """Return up to want (id, cosine) of the nearest products that pass the filters."""
+    if runtime.pgvector is not None:
+        from catalog_api.semantic import pgvector_search
+
+        return await pgvector_search.nearest_passing(
+            runtime.pgvector,
+            repository,
+            query,
+            want,
+            exclude,
+            max_candidates=MAX_VECTOR_CANDIDATES,
+            max_exact=MAX_FILTERED_EXACT,
+        )
     k = want + len(exclude)
     while True:
         found = runtime.index.nearest(query, k)
@@ -65,6 +77,17 @@ async def nearest_passing(
         if k >= MAX_VECTOR_CANDIDATES:
             return await _nearest_among_passing(runtime, repository, query, want, exclude, kept)
         k = min(k * 8, MAX_VECTOR_CANDIDATES)
+
+
+async def vector_cosines(
+    runtime: SemanticRuntime, session: AsyncSession, query: Vectors, ids: Sequence[int]
+) -> dict[int, float]:
+    """Return the cosine to query of those products that have a vector."""
+    if runtime.pgvector is not None:
+        from catalog_api.semantic import pgvector_search
+
+        return await pgvector_search.cosines(session, runtime.pgvector, query, ids)
+    return runtime.index.cosines(query, ids)
 
 
 async def _nearest_among_passing(
@@ -141,7 +164,7 @@ async def search_by_meaning(
     lexical = await lexical_engine.search(session, words, filtered, sort_key)
     head = lexical.ranked[:VECTOR_RESULTS]
     both = list(dict.fromkeys([*(item.candidate.id for item in head), *(p for p, _ in nearest)]))
-    cosines = runtime.index.cosines(query, both)
+    cosines = await vector_cosines(runtime, session, query, both)
     vector_rank = {
         product_id: place
         for place, product_id in enumerate(sorted(cosines, key=lambda p: (-cosines[p], p)), 1)

@@ -35,7 +35,7 @@ class SimilarService:
         product = await self.products.get(product_id)
         if product is None:
             raise ProductNotFoundError(f"No product has id {product_id}.")
-        vector = runtime.index.vector(product_id)
+        vector = await runtime.vector(self.session, product_id)
         if vector is None:  # not embedded yet: its text is embedded now
             from catalog_api.semantic.embedder import embedded_text
 
