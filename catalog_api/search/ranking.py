@@ -86,10 +86,14 @@ def _type_end(title: str) -> str:
         cut = title.find(marker)
         if cut >= 0:
             title = title[: cut + 1]
-    words = title.split()
-    while words and (not is_word(words[-1]) or (len(words) > 1 and words[-1] in _PACKAGING)):
-        words.pop()
-    return f" {' '.join(words)} "
+    # From the end only: most titles end in their type word, so one step is enough.
+    rest = title.strip()
+    while rest:
+        before, _, last = rest.rpartition(" ")
+        if is_word(last) and not (before and last in _PACKAGING):
+            break
+        rest = before.rstrip()
+    return f" {rest} "
 
 
 def _adjacent_pairs(concepts: Sequence[Concept]) -> list[tuple[str, float]]:
