@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 
 from catalog_api.repositories import KeysetPosition
-from catalog_api.search.analyzer import display, fold, terms
+from catalog_api.search.analyzer import display, fold, stem, terms, tokens
 from catalog_api.search.paging import page_after, ranked_for_sort, sort_value
-from catalog_api.search.ranking import Scored
+from catalog_api.search.query import Concept, _named
+from catalog_api.search.ranking import Scored, _head, _type_end
 from catalog_api.search.repository import Candidate
+from catalog_api.search.vocabulary import Vocabulary, build_speller
 
 HALF_INCH_PVC = ["1f2", "inch", "pvc"]
 
@@ -154,3 +156,51 @@ def test_sorting_nothing_gives_nothing() -> None:
     empty: list[Any] = []
     assert ranked_for_sort(empty, "price", descending=False) == []
     assert page_after(empty, "relevance", True, KeysetPosition(value=1.0, id=1), 5) == []
+
+
+def _vocabulary(frequencies: dict[str, int]) -> Vocabulary:
+    return Vocabulary(
+        document_count=1000,
+        frequencies=frequencies,
+        speller=build_speller(frequencies),
+        loaded=True,
+    )
+
+
+def test_a_much_commoner_word_wins_over_the_rarer_one_a_typo_starts_with() -> None:
+    # 'cabinte' starts with 'cabin', one edit closer, but 'cabinet' is far commoner.
+    vocabulary = _vocabulary({"cabin": 9, "cabinet": 1527})
+    assert vocabulary.suggest(stem("cabinte"), "cabinte") == "cabinet"
+    # About as common: the word the typo starts with still wins.
+    vocabulary = _vocabulary({"cabin": 9, "cabinet": 30})
+    assert vocabulary.suggest(stem("cabinte"), "cabinte") == "cabin"
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("hampton bay 52 inch ceil fan with light", "fan"),
+        ("spax 8 x 2 inch wood screw 100 pack", "screw"),
+        ("moen 1 handl shower faucet trim kit in chrome valv not includ", "kit"),
+        ("delta tub and shower faucet trim kit onli", "kit"),
+        ("everbilt 3 inch satin nickel door hing case of 12", "hing"),
+    ],
+)
+def test_a_title_names_its_product_type_before_sizes_and_packaging(title: str, kind: str) -> None:
+    assert _type_end(f" {title} ").endswith(f" {kind} ")
+
+
+def _concept(word: str) -> Concept:
+    return Concept((word,), 1.0, word, 10, (word,))
+
+
+def test_the_query_asks_for_the_thing_named_before_with_or_for() -> None:
+    concepts = [_concept("shower"), _concept("faucet"), _concept("valv")]
+    head = _head(concepts, _named(tokens("shower faucet with valve")))
+    assert head is not None
+    assert head.written == "faucet"
+    head = _head(concepts, _named(tokens("shower faucet valve")))
+    assert head is not None
+    assert head.written == "valv"
+    # A query starting with the word names nothing before it.
+    assert _named(tokens("for outdoor lights")) == frozenset()

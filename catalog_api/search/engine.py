@@ -155,7 +155,8 @@ async def search(
         complete = complete and (_selective(read.concepts)[1] or not vocabulary.loaded)
     ids = list(dict.fromkeys([*by_sku, *(product_id for part in found for product_id in part)]))
     pool = await repository.documents(ids, sort_key)
-    ranked = with_feedback(rank(pool, read.concepts, vocabulary), read.concepts, vocabulary)
+    ranked = rank(pool, read.concepts, vocabulary, named=read.named)
+    ranked = with_feedback(ranked, read.concepts, vocabulary)
     scored = {item.candidate.id: item for item in ranked}
     exact = [scored[product_id] for product_id in by_sku if product_id in scored]
     return SearchOutcome(exact_first(ranked, exact, read), complete, read)

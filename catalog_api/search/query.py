@@ -38,6 +38,9 @@ class ReadQuery:
     corrections: list[tuple[str, str]] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    # The words before the query's first 'with' or 'for', which name the product asked for
+    # ('shower faucet with valve' is a faucet); empty when the query has no such word.
+    named: frozenset[str] = frozenset()
 
     @property
     def searched(self) -> list[Concept]:
@@ -46,6 +49,8 @@ class ReadQuery:
 
 
 UNITS = frozenset(UNIT_SPELLINGS)
+# Words after which a query describes what the product has or is for, not what it is.
+QUALIFIERS = ("with", "for")
 Probe = Callable[[str], Awaitable[bool]]
 
 
@@ -67,6 +72,7 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
     """Read a query against the catalog's vocabulary; probe tells whether the index holds a term."""
     read = ReadQuery()
     found = tokens(words)
+    read.named = _named(found)
     meaningful = [token for token in found if token.surface not in STOP_WORDS]
     if meaningful:
         read.ignored = list(dict.fromkeys(t.surface for t in found if t.surface in STOP_WORDS))
@@ -109,6 +115,14 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
     _add_alternatives(read, vocabulary, kept)
     read.concepts = read.concepts[:MAX_CONCEPTS]
     return read
+
+
+def _named(found: list[Token]) -> frozenset[str]:
+    """Return the words before the first 'with' or 'for' that has a word before it."""
+    for place, token in enumerate(found):
+        if place and token.surface in QUALIFIERS:
+            return frozenset(t.surface for t in found[:place])
+    return frozenset()
 
 
 def _phrase_frequency(vocabulary: Vocabulary, phrase: tuple[str, ...]) -> int:

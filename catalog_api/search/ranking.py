@@ -10,8 +10,11 @@ from catalog_api.search.query import Concept
 from catalog_api.search.repository import Candidate
 from catalog_api.search.vocabulary import Vocabulary, is_word
 
-# A catalog title names the product's type last before these ('... Ceiling Fan with Light').
-_TYPE_ENDS = (" in ", " with ", " for ")
+# A catalog title names the product's type last before these ('... Ceiling Fan with Light',
+# '... Shower Faucet Trim Kit Valve Not Included').
+_TYPE_ENDS = (" in ", " with ", " for ", " not includ", " sold separ")
+# Packaging after the type ('... Wood Screw (100-Pack)', '... Trim Kit Only') is not the type.
+_PACKAGING = frozenset({"pack", "case", "piec", "count", "onli"})
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,20 @@ def _saturation(
 
 
 def _type_end(title: str) -> str:
-    """Return the title up to its product type: before the first 'in', 'with' or 'for'."""
+    """Return the title up to its product type: before the first 'in', 'with' or 'for', less
+    the numbers, units and packaging words that end it."""
     for marker in _TYPE_ENDS:
         cut = title.find(marker)
         if cut >= 0:
             title = title[: cut + 1]
-    return title
+    # From the end only: most titles end in their type word, so one step is enough.
+    rest = title.strip()
+    while rest:
+        before, _, last = rest.rpartition(" ")
+        if is_word(last) and not (before and last in _PACKAGING):
+            break
+        rest = before.rstrip()
+    return f" {rest} "
 
 
 def _adjacent_pairs(concepts: Sequence[Concept]) -> list[tuple[str, float]]:
@@ -95,9 +106,11 @@ def _adjacent_pairs(concepts: Sequence[Concept]) -> list[tuple[str, float]]:
     ]
 
 
-def _head(concepts: Sequence[Concept]) -> Concept | None:
-    """Return the query's last written word that is not a number or unit, or None."""
+def _head(concepts: Sequence[Concept], named: frozenset[str] = frozenset()) -> Concept | None:
+    """Return the query's last written word that is not a number or unit, or None; of the
+    named words (before 'with' or 'for') when there are any."""
     words = [c for c in concepts if c.written and len(c.phrase) == 1 and is_word(c.phrase[0])]
+    words = [c for c in words if c.written in named] or words
     return words[-1] if words else None
 
 
@@ -106,11 +119,15 @@ def rank(
     concepts: Sequence[Concept],
     vocabulary: Vocabulary,
     weights: Weights = Weights(),
+    named: frozenset[str] = frozenset(),
 ) -> list[Scored]:
-    """Score every candidate; best first, ties by id."""
+    """Score every candidate; best first, ties by id.
+
+    named: the query's words naming the product asked for (ReadQuery.named).
+    """
     needles = [(concept, " " + " ".join(concept.phrase) + " ") for concept in concepts]
     pairs = _adjacent_pairs(concepts)
-    head = _head(concepts)
+    head = _head(concepts, named)
     written_weights = [(c.written, c.weight) for c in concepts if c.written]
     total = sum(weight for _, weight in written_weights) or 1.0
     scored: list[Scored] = []

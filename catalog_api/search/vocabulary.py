@@ -27,6 +27,8 @@ SPELLER_WORDS = 60_000
 # ('rigid combo' as 'ridgid', 'latter' as 'ladder'): the typo is in a few titles too.
 RARE_WORD = 10
 RARE_RATIO = 10
+# A suggestion ten times as common as another counts as this many edits closer.
+SPELL_COMMONNESS = 0.75
 
 _SQLITE_VOCABULARY = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.products_search_vocabulary "
@@ -81,25 +83,23 @@ class Vocabulary:
 
         Candidates are within edit distance 1 (2 from 7 letters) of the stem or of the word as
         written; a candidate the word starts with, or that starts with the word (a stem, a word
-        cut short: 'ceilin', 'showe'), counts as one edit closer; then the commonest wins.
+        cut short: 'ceilin', 'showe'), counts as one edit closer, another first letter as one
+        further; each tenfold of products holding a candidate counts as SPELL_COMMONNESS of an
+        edit ('cabinte' is 'cabinet', not the rarer 'cabin' it starts with).
         """
         if self.speller is None or not term.isalpha() or len(term) < 4:
             return None
-        best: tuple[int, bool, int, str] | None = None
+        best: tuple[float, str] | None = None
         for word, found in self._near(self.speller, term, written):
             candidate: str = found.term
             related = len(candidate) >= 4 and (
                 candidate.startswith(word) or word.startswith(candidate)
             )
-            key = (
-                found.distance - (1 if related else 0),
-                candidate[0] != word[0],
-                -int(found.count),
-                candidate,
-            )
+            edits = found.distance - (1 if related else 0) + (1 if candidate[0] != word[0] else 0)
+            key = (edits - SPELL_COMMONNESS * math.log10(max(int(found.count), 1)), candidate)
             if best is None or key < best:
                 best = key
-        return best[3] if best else None
+        return best[1] if best else None
 
     def commoner(self, term: str, written: str = "") -> str | None:
         """Return a much commoner known term close to the spelling of a rare known word, or None.

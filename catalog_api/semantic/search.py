@@ -117,7 +117,9 @@ async def _scored(
     """Return the products with the given scores, with the query words each holds."""
     pool = await repository.documents([product_id for product_id, _ in scores], sort_key)
     vocabulary = await VOCABULARIES.get(engine)
-    lexical = {item.candidate.id: item for item in rank(pool, read.concepts, vocabulary)}
+    lexical = {
+        item.candidate.id: item for item in rank(pool, read.concepts, vocabulary, named=read.named)
+    }
     by_id = {candidate.id: candidate for candidate in pool}
     ranked = []
     for product_id, score in scores:
