@@ -49,25 +49,16 @@ def rss_mib() -> float:
     return 0.0
 
 
-_STARTED: dict[int, float] = {}
-
-
 async def _started(
     sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, graph_file: GraphFile | None
-) -> SemanticRuntime:
-    """Start a runtime and wait until its index (and graph) is ready."""
+) -> tuple[SemanticRuntime, float]:
+    """Start a runtime; return it once its index (and graph) is ready, and the seconds taken."""
     runtime = SemanticRuntime(sessions, graph_file=graph_file)
     RUNTIMES.register(engine, runtime)
     started = time.perf_counter()
     runtime.start()
     await runtime.settled()
-    _STARTED[id(runtime)] = time.perf_counter() - started
-    return runtime
-
-
-def runtime_seconds(runtime: SemanticRuntime) -> float:
-    """Return how long a runtime took to be ready."""
-    return _STARTED[id(runtime)]
+    return runtime, time.perf_counter() - started
 
 
 def _sizes(runtime: SemanticRuntime) -> str:
@@ -101,20 +92,20 @@ async def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         lines.append(f"{count:,} vectors stored, {int(size or 0) / 2**20:,.0f} MiB of vector bytes")
         graph_file = graph_file_for(engine.url, args.graph_dir)
         before = rss_mib()
-        runtime = await _started(sessions, engine, graph_file)
+        runtime, seconds = await _started(sessions, engine, graph_file)
         lines.append(
             f"index of {len(runtime.index):,} loaded and its graph built "
-            f"(graph: {runtime.index.uses_graph}) in {runtime_seconds(runtime):.1f} s; "
+            f"(graph: {runtime.index.uses_graph}) in {seconds:.1f} s; "
             f"process memory {before:,.0f} -> {rss_mib():,.0f} MiB; {_sizes(runtime)}"
         )
         if graph_file is not None:
             await runtime.stop()
             RUNTIMES.forget(engine)
             saved = sum(path.stat().st_size for path in _graph_files(graph_file))
-            runtime = await _started(sessions, engine, graph_file)
+            runtime, seconds = await _started(sessions, engine, graph_file)
             lines.append(
                 f"restarted: index loaded and the saved graph ({saved / 2**20:,.0f} MiB file) "
-                f"read in {runtime_seconds(runtime):.1f} s; process memory {rss_mib():,.0f} MiB"
+                f"read in {seconds:.1f} s; process memory {rss_mib():,.0f} MiB"
             )
         await ready_vocabulary(engine)
         queries = [q.text for q in latency_queries(args.products, 0)][: args.queries]

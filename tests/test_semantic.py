@@ -17,6 +17,7 @@ from catalog_api.models import Product
 from catalog_api.semantic import runtime as semantic_runtime
 from catalog_api.semantic import search as semantic_search
 from catalog_api.semantic.availability import RUNTIMES
+from catalog_api.semantic.runtime import SemanticRuntime
 from tests.conftest import app_with, asgi_client, create
 
 pytest.importorskip("wordllama", reason="the semantic extra is not installed")
@@ -36,12 +37,13 @@ async def semantic_client(semantic_app: FastAPI) -> AsyncIterator[httpx.AsyncCli
         yield client
 
 
-async def settled(app: FastAPI) -> None:
-    """Wait until the embedding worker has embedded every committed change."""
+async def settled(app: FastAPI) -> SemanticRuntime:
+    """Wait until the embedding worker has embedded every committed change; return it."""
     runtime = RUNTIMES.get(app.state.engine)
     assert runtime is not None
     async with asyncio.timeout(60):
         await runtime.settled()
+    return runtime
 
 
 async def search(client: httpx.AsyncClient, q: str, **params: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from catalog_api.config import Settings
 from catalog_api.semantic import runtime as semantic_runtime
-from catalog_api.semantic.availability import RUNTIMES
 from catalog_api.semantic.embedder import DIMENSIONS
 from catalog_api.semantic.graph_file import GraphFile, graph_file_for
 from catalog_api.semantic.index import GRAPH_OPTIONS, VectorIndex
@@ -128,10 +127,7 @@ async def _semantic_titles(client: httpx.AsyncClient, q: str) -> list[str]:
 
 
 async def _runtime_graph(app: FastAPI) -> bool:
-    await settled(app)
-    runtime = RUNTIMES.get(app.state.engine)
-    assert runtime is not None
-    return runtime.index.uses_graph
+    return (await settled(app)).index.uses_graph
 
 
 async def test_a_restart_loads_the_saved_graph_and_catches_up(

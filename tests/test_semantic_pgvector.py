@@ -191,11 +191,8 @@ def test_pgvector_installed_later_is_set_up_by_embed(pgvector_base: str) -> None
 async def _in_process_then_embedded(settings: Settings) -> None:
     await _fill(settings, 2)
     async with app_with(settings, semantic=True) as app:
-        runtime = RUNTIMES.get(app.state.engine)
-        assert runtime is not None
+        runtime = await settled(app)
         assert runtime.pgvector is None
-        async with asyncio.timeout(60):
-            await runtime.settled()
         assert len(runtime.index) == 3
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CATALOG_DATABASE_URL", settings.database_url)
@@ -292,11 +289,8 @@ def test_a_role_that_may_not_create_the_extension_keeps_the_in_process_index(
 
 async def _served_in_process(settings: Settings) -> None:
     async with app_with(settings) as app, asgi_client(app) as client:
-        runtime = RUNTIMES.get(app.state.engine)
-        assert runtime is not None
+        runtime = await settled(app)
         assert runtime.pgvector is None
-        async with asyncio.timeout(60):
-            await runtime.settled()
         assert len(runtime.index) == 2
         page = await search(client, "light for my desk", mode="semantic")
         assert titles(page)[0] == "Desk Lamp"

@@ -140,7 +140,7 @@ class VectorIndex:
             return False
         started = time.perf_counter()
         self._begin()
-        ids, _ = self._snapshot(rows=False)
+        ids = self._live_ids()
         keys = np.asarray(graph.keys, dtype=np.uint64).astype(np.int64)
         common = np.intersect1d(ids, keys)
         changed = self._differing(graph, common)
@@ -244,12 +244,17 @@ class VectorIndex:
     def _rows_of(self, ids: Sequence[int]) -> Vectors:
         return self._matrix[[self._row[product_id] for product_id in ids]].astype(np.float32)
 
-    def _snapshot(
-        self, *, rows: bool = True
-    ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
-        live = np.flatnonzero(self._ids[: self._used] >= 0)
-        vectors = self._matrix[live if rows else live[:0]].astype(np.float32)
-        return self._ids[live].copy(), vectors
+    def _live_rows(self) -> np.ndarray[Any, np.dtype[np.intp]]:
+        """Return the positions of the rows that hold a product."""
+        return np.flatnonzero(self._ids[: self._used] >= 0)
+
+    def _live_ids(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        ids: np.ndarray[Any, np.dtype[np.int64]] = self._ids[self._live_rows()]
+        return ids
+
+    def _snapshot(self) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
+        live = self._live_rows()
+        return self._ids[live].copy(), self._matrix[live].astype(np.float32)
 
     def _exact_scores(self, query: Vectors) -> tuple[np.ndarray[Any, np.dtype[np.int64]], Vectors]:
         used = self._used
