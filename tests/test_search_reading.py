@@ -100,6 +100,25 @@ async def test_a_misspelling_of_a_word_written_just_now_is_corrected(
     assert page["interpretation"]["unknown"] == []
 
 
+async def test_a_misspelling_with_close_readings_takes_the_one_the_other_words_agree_with(
+    client: httpx.AsyncClient,
+) -> None:
+    for part in ("Pad", "Rotor", "Line", "Caliper", "Drum", "Fluid"):
+        await add_product(client, f"Brake {part}", category="auto")
+    for title in ("Wall Shelf", "Corner Shelf", "Shelf Liner"):
+        await add_product(client, title, category="storage")
+    bracket = await add_product(client, "Shelf Bracket", category="storage")
+    await add_product(client, "Wall Bracket", category="storage")
+    # 'brakets' reads as the commoner 'brake', the word it starts with; 'bracket' is close
+    # behind and the only reading that goes with 'shelf'.
+    page = await search_page(client, "shelf brakets")
+    assert page["items"][0]["id"] == bracket
+    assert page["interpretation"]["corrected"] == [{"written": "brakets", "read_as": "brake"}]
+    # Alone, the word is read as the suggestion chosen first.
+    alone = titles(await search_page(client, "brakets"))
+    assert all(title.startswith("Brake ") for title in alone[:6])
+
+
 async def test_a_word_found_nowhere_is_left_out_and_the_rest_still_find(
     client: httpx.AsyncClient,
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 from catalog_api.repositories import KeysetPosition
 from catalog_api.search.analyzer import display, fold, stem, terms, tokens
 from catalog_api.search.paging import page_after, ranked_for_sort, sort_value
-from catalog_api.search.query import Concept, _named
+from catalog_api.search.query import SPELL_CLOSE, Concept, _named
 from catalog_api.search.ranking import Scored, _head, _type_end
 from catalog_api.search.repository import Candidate
 from catalog_api.search.vocabulary import Vocabulary, build_speller
@@ -174,6 +174,15 @@ def test_a_much_commoner_word_wins_over_the_rarer_one_a_typo_starts_with() -> No
     # About as common: the word the typo starts with still wins.
     vocabulary = _vocabulary({"cabin": 9, "cabinet": 30})
     assert vocabulary.suggest(stem("cabinte"), "cabinte") == "cabin"
+
+
+def test_suggestions_come_closest_first_with_how_far_each_is() -> None:
+    vocabulary = _vocabulary({"brake": 6, "bracket": 2, "shelf": 4})
+    (near, first), (far, second) = vocabulary.suggestions(stem("brakets"), "brakets")
+    assert (first, second) == ("brake", "bracket")
+    assert 0 < far - near <= SPELL_CLOSE  # so 'bracket' is read too
+    assert vocabulary.suggest(stem("brakets"), "brakets") == "brake"
+    assert vocabulary.suggestions("xq") == []
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,13 @@ _SPLIT_PART = 3
 NUMBER_WEIGHT = 1.0
 # Weight of an alternative reading (a join or a split) against the words as written.
 ALTERNATIVE_WEIGHT = 0.8
+# A misspelt word is also read as its next suggestions (up to SPELL_RUNNERS_UP) within
+# SPELL_CLOSE edits of the chosen one (commonness counted, see Vocabulary.suggestions), at
+# RUNNER_UP_WEIGHT of the chosen one's weight: the query's other words then decide
+# ('long brakets' may be brakes or brackets).
+SPELL_CLOSE = 1.5
+SPELL_RUNNERS_UP = 3
+RUNNER_UP_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
         for token in pair
     }
     kept: list[Token] = []
+    runners_up: list[tuple[str, str, int]] = []
     for token in unique:
         frequency = vocabulary.frequency(token.term)
         if frequency == 0 and token.surface in in_joins:
@@ -98,11 +106,16 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
             kept.append(token)
             _add(read, vocabulary, (token.term,), token.surface, max(frequency, 1))
             continue
-        corrected = vocabulary.suggest(token.term, token.surface)
-        if corrected is not None:
+        suggested = vocabulary.suggestions(token.term, token.surface)
+        if suggested:
+            (closest, corrected), *others = suggested
             read.corrections.append((token.surface, corrected))
             kept.append(Token(token.surface, corrected))
-            _add(read, vocabulary, (corrected,), token.surface, vocabulary.frequency(corrected))
+            frequency = vocabulary.frequency(corrected)
+            _add(read, vocabulary, (corrected,), token.surface, frequency)
+            for distance, other in others[:SPELL_RUNNERS_UP]:
+                if distance - closest <= SPELL_CLOSE:
+                    runners_up.append((token.surface, other, frequency))
             continue
         halves = _split(token.surface, vocabulary) if token.surface.isalpha() else None
         if halves is not None:
@@ -113,6 +126,8 @@ async def read_query(words: str, vocabulary: Vocabulary, probe: Probe) -> ReadQu
             continue
         read.unmatched.append(token.surface)
     _add_alternatives(read, vocabulary, kept)
+    for written, other, chosen in runners_up:
+        _add_runner_up(read, vocabulary, written, other, chosen)
     read.concepts = read.concepts[:MAX_CONCEPTS]
     return read
 
@@ -165,6 +180,18 @@ def _add_alternatives(read: ReadQuery, vocabulary: Vocabulary, kept: list[Token]
         if commoner is not None:
             frequency = vocabulary.frequency(commoner)
             _add(read, vocabulary, (commoner,), "", frequency, (token.surface,))
+
+
+def _add_runner_up(
+    read: ReadQuery, vocabulary: Vocabulary, written: str, term: str, chosen: int
+) -> None:
+    """Add another suggestion for a misspelt word, weighed below the chosen one."""
+    if any(concept.phrase == (term,) for concept in read.concepts):
+        return
+    frequency = vocabulary.frequency(term)
+    # A rarer runner-up would otherwise outweigh the commoner word chosen.
+    weight = vocabulary.idf(max(frequency, chosen)) * RUNNER_UP_WEIGHT
+    read.concepts.append(Concept((term,), weight, "", frequency, (written,)))
 
 
 def _joined(left: Token, right: Token, vocabulary: Vocabulary) -> str:

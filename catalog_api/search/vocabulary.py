@@ -79,7 +79,12 @@ class Vocabulary:
         return math.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
 
     def suggest(self, term: str, written: str = "") -> str | None:
-        """Return the known term a misspelt word most likely means, or None.
+        """Return the known term a misspelt word most likely means, or None."""
+        ranked = self.suggestions(term, written)
+        return ranked[0][1] if ranked else None
+
+    def suggestions(self, term: str, written: str = "") -> list[tuple[float, str]]:
+        """Return the known terms a misspelt word may mean with their distances, closest first.
 
         Candidates are within edit distance 1 (2 from 7 letters) of the stem or of the word as
         written; a candidate the word starts with, or that starts with the word (a stem, a word
@@ -88,18 +93,17 @@ class Vocabulary:
         edit ('cabinte' is 'cabinet', not the rarer 'cabin' it starts with).
         """
         if self.speller is None or not term.isalpha() or len(term) < 4:
-            return None
-        best: tuple[float, str] | None = None
+            return []
+        best: dict[str, float] = {}
         for word, found in self._near(self.speller, term, written):
             candidate: str = found.term
             related = len(candidate) >= 4 and (
                 candidate.startswith(word) or word.startswith(candidate)
             )
             edits = found.distance - (1 if related else 0) + (1 if candidate[0] != word[0] else 0)
-            key = (edits - SPELL_COMMONNESS * math.log10(max(int(found.count), 1)), candidate)
-            if best is None or key < best:
-                best = key
-        return best[1] if best else None
+            distance = edits - SPELL_COMMONNESS * math.log10(max(int(found.count), 1))
+            best[candidate] = min(distance, best.get(candidate, distance))
+        return sorted((distance, candidate) for candidate, distance in best.items())
 
     def commoner(self, term: str, written: str = "") -> str | None:
         """Return a much commoner known term close to the spelling of a rare known word, or None.
