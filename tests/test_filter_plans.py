@@ -18,13 +18,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import func, select, text
 
+from catalog_api.config import Settings
+from catalog_api.db import create_engine
 from catalog_api.models import Product
 from catalog_api.variants import plans
 from catalog_api.variants.filters import variant_probe, variant_products
-from tests.conftest import create
+from tests.conftest import create, migrate_url_to
 from tests.test_variant_filters import _seed, _shoe, _titles, _variant
+from tests.test_variant_search import _execute
+from tests.test_variants_migration import empty_url  # noqa: F401 - a fixture
 
 PLANS = {"probe": 0, "range": 10**9, "default": plans.COMMON_ROWS}
 QUERIES = [
@@ -173,3 +178,33 @@ async def test_a_fenced_variant_probe_keeps_the_same_products(
             stmt = select(Product.id).where(condition).order_by(Product.id)
             found.append(list(await session.scalars(stmt)))
     assert found[0] == found[1] == found[2]
+
+
+async def test_in_stock_variants_by_price_have_their_index_on_both_engines(
+    empty_url: str,  # noqa: F811 - the fixture
+) -> None:
+    await migrate_url_to(empty_url, command.upgrade, "head")
+    postgres = empty_url.startswith("postgresql")
+    listed = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'product_variants'"
+        if postgres
+        else "SELECT name FROM sqlite_master WHERE type = 'index'"
+    )
+    assert ("ix_product_variants_in_stock_price",) in await _execute(empty_url, listed)
+    if postgres:
+        # The count's own range (stocked_priced) must be one PostgreSQL can read from it.
+        counted = select(func.count()).select_from(plans.stocked_priced(90_000, None).subquery())
+        engine = create_engine(Settings(database_url=empty_url))
+        sql = str(counted.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("SET LOCAL enable_seqscan = off"))
+                plan = (await connection.execute(text("EXPLAIN " + sql))).scalars().all()
+        finally:
+            await engine.dispose()
+        assert "ix_product_variants_in_stock_price" in " ".join(plan)
+    await migrate_url_to(empty_url, command.downgrade, "0015")
+    held = ("ix_product_variants_in_stock_price",) in await _execute(empty_url, listed)
+    assert held is not postgres  # SQLite has had it since 0012
+    await migrate_url_to(empty_url, command.upgrade, "head")
+    assert ("ix_product_variants_in_stock_price",) in await _execute(empty_url, listed)

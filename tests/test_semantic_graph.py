@@ -90,6 +90,39 @@ def test_a_graph_of_other_vectors_is_refused(tmp_path: Path) -> None:
     assert other.build_graph()
 
 
+class FailingAdd:
+    """A loaded graph whose add fails, as it would when memory runs out."""
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+        self.ndim, self.keys = graph.ndim, graph.keys
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self.graph.get(*args, **kwargs)
+
+    def remove(self, *args: Any, **kwargs: Any) -> Any:
+        return self.graph.remove(*args, **kwargs)
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        raise MemoryError("no room for the graph")
+
+
+def test_a_graph_that_fails_while_adopted_leaves_the_index_able_to_build(tmp_path: Path) -> None:
+    ids = list(range(1, 201))
+    rows = unit_rows(201, seed=7)
+    first = filled(ids, rows[:200])
+    first.build_graph()
+    file = GraphFile(tmp_path / "catalog.db.vectors.json")
+    first.save_graph(lambda graph: file.save(graph, GRAPH_OPTIONS))
+    second = filled([*ids, 201], rows)  # one product more: adopting it must add
+    saved = file.load(GRAPH_OPTIONS)
+    with pytest.raises(MemoryError):
+        second.adopt_graph(FailingAdd(saved))
+    assert not second.uses_graph
+    assert second.build_graph()
+    assert nearest_id(second, rows[200]) == 201
+
+
 def test_only_a_complete_matching_graph_file_is_loaded(tmp_path: Path) -> None:
     file = GraphFile(tmp_path / "catalog.db.vectors.json")
     assert file.load(GRAPH_OPTIONS) is None
@@ -174,3 +207,33 @@ async def test_a_restart_loads_the_saved_graph_and_catches_up(
     assert "vector graph of 3 products loaded" in caplog.text
     assert "(2 removed, 1 added since saved)" in caplog.text
     assert "built" not in caplog.text
+
+
+async def test_a_start_whose_saved_graph_fails_builds_one(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(semantic_runtime, "GRAPH_FROM", 3)
+    caplog.set_level(logging.INFO, logger="catalog_api.semantic")
+    async with app_with(settings, semantic=True, semantic_graph_dir=tmp_path) as app:
+        async with asgi_client(app) as client:
+            for title in ["Desk Lamp", "Garden Hose", "Espresso Machine", "Cordless Drill"]:
+                await create(client, title=title, category="home", tags=[])
+        await settled(app)
+    async with app_with(settings, semantic=True, semantic_graph_dir=tmp_path) as app:
+        assert await _runtime_graph(app)
+    assert "vector graph saved" in caplog.text
+
+    def fails(self: VectorIndex, graph: Any, threads: int = 1) -> bool:
+        raise RuntimeError("the saved graph broke while loading")
+
+    monkeypatch.setattr(VectorIndex, "adopt_graph", fails)
+    caplog.clear()
+    async with app_with(settings, semantic=True, semantic_graph_dir=tmp_path) as app:
+        assert await _runtime_graph(app)
+        async with asgi_client(app) as client:
+            assert (await _semantic_titles(client, "espresso machine"))[0] == "Espresso Machine"
+    assert "could not use the saved vector graph" in caplog.text
+    assert "vector graph of 4 products built" in caplog.text

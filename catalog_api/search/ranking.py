@@ -15,6 +15,9 @@ from catalog_api.search.vocabulary import Vocabulary, is_word
 _TYPE_ENDS = (" in ", " with ", " for ", " not includ", " sold separ")
 # Packaging after the type ('... Wood Screw (100-Pack)', '... Trim Kit Only') is not the type.
 _PACKAGING = frozenset({"pack", "case", "piec", "count", "onli"})
+# Whether each title term seen counts as a word (is_word), for the titles' lengths.
+_WORDS: dict[str, bool] = {}
+_WORDS_KEPT = 200_000
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,16 @@ def _length(terms: str) -> int:
 def _title_length(terms: str) -> int:
     """Return the title's length in words: its numbers, units and stop words make no product
     less about what it is ('2 in. x 4 in. x 8 ft. Lumber')."""
-    return sum(1 for term in terms.split() if is_word(term))
+    known = _WORDS
+    length = 0
+    for term in terms.split():
+        word = known.get(term)
+        if word is None:
+            word = is_word(term)
+            if len(known) < _WORDS_KEPT:
+                known[term] = word
+        length += word
+    return length
 
 
 def _saturation(
@@ -125,60 +137,69 @@ def rank(
 
     named: the query's words naming the product asked for (ReadQuery.named).
     """
-    needles = [(concept, " " + " ".join(concept.phrase) + " ") for concept in concepts]
-    pairs = _adjacent_pairs(concepts)
+    pool = list(candidates)
     head = _head(concepts, named)
     written_weights = [(c.written, c.weight) for c in concepts if c.written]
     total = sum(weight for _, weight in written_weights) or 1.0
-    scored: list[Scored] = []
     k1, b = weights.k1, weights.b
-    fields = (weights.title, weights.labels, weights.body)
     averages = vocabulary.average_lengths
-    for candidate in candidates:
-        texts = (
-            f" {candidate.title_terms} ",
-            f" {candidate.label_terms} ",
-            f" {candidate.body_terms} ",
-        )
-        whole = "".join(texts)
-        title_words = _title_length(candidate.title_terms)
-        # Each field saturates on its own, so a description repeating the words many times
-        # never outweighs a title that has them (BM25 summed over fields, not BM25F). The
-        # lengths are worked out only for the fields a word was found in.
-        saturation: list[float | None] = [None, None, None]
-        typed: str | None = None
-        score = 0.0
-        matched: set[str] = set()
-        for concept, needle in needles:
-            if needle not in whole:
-                continue
-            for field, (text, boost) in enumerate(zip(texts, fields, strict=True)):
+    # Field by field and word by word over all candidates (the loops Python runs fastest);
+    # each candidate's score still adds its words in the query's order.
+    fields = (
+        [f" {candidate.title_terms} " for candidate in pool],
+        [f" {candidate.label_terms} " for candidate in pool],
+        [f" {candidate.body_terms} " for candidate in pool],
+    )
+    title_words = [_title_length(candidate.title_terms) for candidate in pool]
+    # Each field saturates on its own, so a description repeating the words many times
+    # never outweighs a title that has them (BM25 summed over fields, not BM25F). The
+    # lengths are worked out only for the fields a word was found in.
+    saturation: list[list[float | None]] = [[None] * len(pool) for _ in fields]
+    typed: list[str | None] = [None] * len(pool)
+    scores = [0.0] * len(pool)
+    matched: list[set[str]] = [set() for _ in pool]
+    boosts = (weights.title, weights.labels, weights.body)
+
+    def norm(field: int, place: int) -> float:
+        value = saturation[field][place]
+        if value is None:
+            value = saturation[field][place] = _saturation(
+                pool[place], field, title_words[place], averages, k1, b
+            )
+        return value
+
+    for concept in concepts:
+        needle = " " + " ".join(concept.phrase) + " "
+        weight = concept.weight
+        for field, texts in enumerate(fields):
+            boost = weight * boosts[field]
+            hits = [place for place, text in enumerate(texts) if needle in text]
+            for place in hits:
+                text = texts[place]
                 count = text.count(needle)
-                if count:
-                    norm = saturation[field]
-                    if norm is None:
-                        norm = saturation[field] = _saturation(
-                            candidate, field, title_words, averages, k1, b
-                        )
-                    score += concept.weight * boost * count * (k1 + 1) / (count + norm)
-                    if field == 0:
-                        typed = typed if typed is not None else _type_end(texts[0])
-                        if typed.endswith(needle):
-                            bonus = weights.head if concept is head else 0.0
-                            score += concept.weight * (weights.product_type + bonus)
-            matched.update(concept.covers)
-        for needle, weight in pairs:
-            count = texts[0].count(needle)
-            if count:
-                norm = saturation[0]
-                if norm is None:  # a pair in the title means its words were counted there
-                    norm = saturation[0] = _saturation(candidate, 0, title_words, averages, k1, b)
-                bonus = weights.adjacent * weight * weights.title
-                score += bonus * count * (k1 + 1) / (count + norm)
-        covered = sum(weight for written, weight in written_weights if written in matched)
+                scores[place] += boost * count * (k1 + 1) / (count + norm(field, place))
+                if field == 0:
+                    kind = typed[place]
+                    if kind is None:
+                        kind = typed[place] = _type_end(text)
+                    if kind.endswith(needle):
+                        bonus = weights.head if concept is head else 0.0
+                        scores[place] += weight * (weights.product_type + bonus)
+                matched[place].update(concept.covers)
+    for needle, weight in _adjacent_pairs(concepts):
+        bonus = weights.adjacent * weight * weights.title
+        for place, text in enumerate(fields[0]):
+            if needle in text:
+                count = text.count(needle)
+                # A pair in the title means its words were counted there: norm is known.
+                scores[place] += bonus * count * (k1 + 1) / (count + norm(0, place))
+    scored: list[Scored] = []
+    for place, candidate in enumerate(pool):
+        words = matched[place]
+        covered = sum(weight for written, weight in written_weights if written in words)
         coverage = min(covered / total, 1.0)
-        score *= 1 - weights.coverage + weights.coverage * coverage
-        score -= weights.length * title_words
-        scored.append(Scored(candidate, score, coverage, frozenset(matched)))
+        score = scores[place] * (1 - weights.coverage + weights.coverage * coverage)
+        score -= weights.length * title_words[place]
+        scored.append(Scored(candidate, score, coverage, frozenset(words)))
     scored.sort(key=lambda item: (-item.score, item.candidate.id))
     return scored

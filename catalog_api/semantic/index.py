@@ -140,21 +140,24 @@ class VectorIndex:
             return False
         started = time.perf_counter()
         self._begin()
-        ids = self._live_ids()
-        keys = np.asarray(graph.keys, dtype=np.uint64).astype(np.int64)
-        common = np.intersect1d(ids, keys)
-        changed = self._differing(graph, common)
-        if len(changed) > len(common) // 2:
-            with self._graph_lock:
-                self._building = False
-            logger.info("saved vector graph holds other vectors; building it again")
-            return False
-        stale = np.union1d(np.setdiff1d(keys, ids), changed)
-        if len(stale):
-            graph.remove(stale.astype(np.uint64))
-        added = np.union1d(np.setdiff1d(ids, keys), changed)
-        if len(added):
-            graph.add(added.astype(np.uint64), self._rows_of(added.tolist()), threads=threads)
+        try:
+            ids = self._live_ids()
+            keys = np.asarray(graph.keys, dtype=np.uint64).astype(np.int64)
+            common = np.intersect1d(ids, keys)
+            changed = self._differing(graph, common)
+            if len(changed) > len(common) // 2:
+                logger.info("saved vector graph holds other vectors; building it again")
+                self._abandon()
+                return False
+            stale = np.union1d(np.setdiff1d(keys, ids), changed)
+            if len(stale):
+                graph.remove(stale.astype(np.uint64))
+            added = np.union1d(np.setdiff1d(ids, keys), changed)
+            if len(added):
+                graph.add(added.astype(np.uint64), self._rows_of(added.tolist()), threads=threads)
+        except BaseException:
+            self._abandon()
+            raise
         self._install(graph)
         logger.info(
             "vector graph of %d products loaded in %.1f s (%d removed, %d added since saved)",
@@ -177,6 +180,11 @@ class VectorIndex:
     def _begin(self) -> None:
         with self._graph_lock:
             self._building = True
+            self._missed = set()
+
+    def _abandon(self) -> None:
+        with self._graph_lock:
+            self._building = False
             self._missed = set()
 
     def _install(self, graph: Any) -> None:

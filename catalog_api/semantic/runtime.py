@@ -186,9 +186,15 @@ class SemanticRuntime:
         """Load the saved graph and bring it up to date, or build and save one."""
         file = self._graph_file
         if file is not None and len(self.index) >= self._graph_from and graph_available():
-            graph = await asyncio.to_thread(file.load, GRAPH_OPTIONS)
-            if graph is not None and await asyncio.to_thread(self.index.adopt_graph, graph, 2):
-                return
+            try:
+                graph = await asyncio.to_thread(file.load, GRAPH_OPTIONS)
+                if graph is not None and await asyncio.to_thread(self.index.adopt_graph, graph, 2):
+                    return
+            except Exception:
+                # A saved graph is only a head start: whatever fails with it, build a new one.
+                logger.exception(
+                    "could not use the saved vector graph %s; building it again", file.manifest
+                )
         if await asyncio.to_thread(self.index.build_graph, 2):
             await self._save_graph()
 

@@ -81,9 +81,9 @@ async def many_priced(
 def stocked_priced(low: int | None, high: int | None) -> Select[Any]:
     """Return a select of the product ids of in-stock variants priced within the bounds.
 
-    A range of the partial index ix_product_variants_in_stock_price (migration 0012, SQLite):
-    SQLite uses a partial index only when the query repeats its condition with the constant
-    itself, not a bound parameter, hence the literal 0.
+    A range of the partial index ix_product_variants_in_stock_price (migration 0012 on SQLite,
+    0016 on PostgreSQL): SQLite uses a partial index only when the query repeats its
+    condition with the constant itself, not a bound parameter, hence the literal 0.
     """
     price = ProductVariant.price_minor
     stmt = select(ProductVariant.product_id).where(
