@@ -171,13 +171,33 @@ def _surface(term: str, titles: Sequence[str]) -> str:
     return term
 
 
+def _reading(read: ReadQuery, written: str, chosen: str, held: set[str]) -> str:
+    """Return how a corrected word was read: of its readings (the chosen suggestion first,
+    then the close ones and other alternatives), the first whose terms the best result holds."""
+    readings = [
+        " ".join(concept.phrase)
+        for concept in read.concepts
+        if not concept.written and concept.covers == (written,)
+    ]
+    for reading in [chosen, *readings]:
+        if all(term in held for term in reading.split()):
+            return reading
+    return chosen
+
+
 def interpretation(outcome: SearchOutcome, titles: Sequence[str]) -> QueryInterpretation:
     """Describe how the query was read; titles (of the first results) spell corrected words."""
     read = outcome.read
+    held: set[str] = set()
+    if outcome.ranked and read.corrections:
+        first = outcome.ranked[0].candidate
+        held = {*first.title_terms.split(), *first.label_terms.split(), *first.body_terms.split()}
     corrected = [
         Correction(
             written=written,
-            read_as=" ".join(_surface(term, titles) for term in read_as.split()),
+            read_as=" ".join(
+                _surface(term, titles) for term in _reading(read, written, read_as, held).split()
+            ),
         )
         for written, read_as in read.corrections
     ]
