@@ -163,6 +163,19 @@ async def _runtime_graph(app: FastAPI) -> bool:
     return (await settled(app)).index.uses_graph
 
 
+async def _four_products_and_a_saved_graph(settings: Settings, graphs: Path) -> dict[str, Any]:
+    """Create four products, then start again so the graph is built and saved in graphs."""
+    async with app_with(settings, semantic=True, semantic_graph_dir=graphs) as app:
+        async with asgi_client(app) as client:
+            made = {}
+            for title in ["Desk Lamp", "Garden Hose", "Espresso Machine", "Cordless Drill"]:
+                made[title] = await create(client, title=title, category="home", tags=[])
+        await settled(app)
+    async with app_with(settings, semantic=True, semantic_graph_dir=graphs) as app:
+        assert await _runtime_graph(app)
+    return made
+
+
 async def test_a_restart_loads_the_saved_graph_and_catches_up(
     settings: Settings,
     tmp_path: Path,
@@ -174,15 +187,8 @@ async def test_a_restart_loads_the_saved_graph_and_catches_up(
     graphs, elsewhere = tmp_path / "graphs", tmp_path / "elsewhere"
     graphs.mkdir()
     elsewhere.mkdir()
-    async with app_with(settings, semantic=True, semantic_graph_dir=graphs) as app:
-        async with asgi_client(app) as client:
-            made = {}
-            for title in ["Desk Lamp", "Garden Hose", "Espresso Machine", "Cordless Drill"]:
-                made[title] = await create(client, title=title, category="home", tags=[])
-        await settled(app)
-    # The next start builds the graph from the stored vectors and saves it.
-    async with app_with(settings, semantic=True, semantic_graph_dir=graphs) as app:
-        assert await _runtime_graph(app)
+    # The second start builds the graph from the stored vectors and saves it.
+    made = await _four_products_and_a_saved_graph(settings, graphs)
     assert "vector graph of 4 products" in caplog.text
     assert len(list(graphs.glob("*.vectors.json"))) == 1
 
@@ -217,13 +223,7 @@ async def test_a_start_whose_saved_graph_fails_builds_one(
 ) -> None:
     monkeypatch.setattr(semantic_runtime, "GRAPH_FROM", 3)
     caplog.set_level(logging.INFO, logger="catalog_api.semantic")
-    async with app_with(settings, semantic=True, semantic_graph_dir=tmp_path) as app:
-        async with asgi_client(app) as client:
-            for title in ["Desk Lamp", "Garden Hose", "Espresso Machine", "Cordless Drill"]:
-                await create(client, title=title, category="home", tags=[])
-        await settled(app)
-    async with app_with(settings, semantic=True, semantic_graph_dir=tmp_path) as app:
-        assert await _runtime_graph(app)
+    await _four_products_and_a_saved_graph(settings, tmp_path)
     assert "vector graph saved" in caplog.text
 
     def fails(self: VectorIndex, graph: Any, threads: int = 1) -> bool:
