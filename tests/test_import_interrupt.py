@@ -76,14 +76,33 @@ def use_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return database_url
 
 
-def _stderr_within(importing: subprocess.Popen[str], seconds: float) -> str:
-    """Return the process's stderr once it ends; fail with what it wrote if it hangs."""
-    try:
-        return importing.communicate(timeout=seconds)[1]
-    except subprocess.TimeoutExpired:
-        importing.kill()
-        written = importing.communicate()[1]
-        pytest.fail(f"the import did not end within {seconds:g} s; it wrote:\n{written}")
+def _interrupted(
+    argv: list[str], env: dict[str, str], database_url: str, committed: int, presses: int
+) -> tuple[int, str]:
+    """Run the import until committed rows are stored, press Ctrl-C presses times (0.2 s
+    apart); return its exit status and stderr, failing with what it wrote if it hangs."""
+    with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) as importing:
+        try:
+            deadline = time.monotonic() + 120
+            while count_products(database_url) < committed:
+                assert importing.poll() is None, "the import ended before it was interrupted"
+                assert time.monotonic() < deadline, "no rows committed within 120 s"
+                time.sleep(0.05)
+            for press in range(presses):
+                if press:
+                    time.sleep(0.2)
+                importing.send_signal(signal.SIGINT)
+            try:
+                stderr = importing.communicate(timeout=60)[1]
+            except subprocess.TimeoutExpired:
+                importing.kill()
+                written = importing.communicate()[1]
+                pytest.fail(f"the import did not end within 60 s; it wrote:\n{written}")
+        finally:
+            if importing.poll() is None:
+                importing.kill()
+                importing.wait()
+    return importing.returncode, stderr
 
 
 def test_ctrl_c_reports_what_was_committed_and_the_resume_command_finishes(
@@ -94,20 +113,8 @@ def test_ctrl_c_reports_what_was_committed_and_the_resume_command_finishes(
     env = clean_env(tmp_path, CATALOG_DATABASE_URL=database_url)
     api = command("catalog-api")
     argv = [*api, "import", str(path)]
-    with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) as importing:
-        try:
-            deadline = time.monotonic() + 120
-            while count_products(database_url) < 1000:
-                assert importing.poll() is None, "the import ended before it was interrupted"
-                assert time.monotonic() < deadline, "no rows committed within 120 s"
-                time.sleep(0.1)
-            importing.send_signal(signal.SIGINT)
-            stderr = _stderr_within(importing, 60)
-        finally:
-            if importing.poll() is None:
-                importing.kill()
-                importing.wait()
-    assert importing.returncode == 130, stderr
+    returncode, stderr = _interrupted(argv, env, database_url, committed=1000, presses=1)
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr
     own_lines = [line for line in stderr.splitlines() if not line.startswith("INFO:")]
     assert len(own_lines) <= 5, stderr
@@ -211,22 +218,8 @@ def test_a_second_ctrl_c_aborts_at_once_and_resuming_still_adds_up(
     env = clean_env(tmp_path, CATALOG_DATABASE_URL=database_url)
     api = command("catalog-api")
     argv = [*api, "import", str(path), "--batch-size", "100000"]
-    with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) as importing:
-        try:
-            deadline = time.monotonic() + 120
-            while count_products(database_url) < 1:
-                assert importing.poll() is None, "the import ended before it was interrupted"
-                assert time.monotonic() < deadline, "no rows committed within 120 s"
-                time.sleep(0.05)
-            importing.send_signal(signal.SIGINT)
-            time.sleep(0.2)
-            importing.send_signal(signal.SIGINT)
-            stderr = _stderr_within(importing, 60)
-        finally:
-            if importing.poll() is None:
-                importing.kill()
-                importing.wait()
-    assert importing.returncode == 130, stderr
+    returncode, stderr = _interrupted(argv, env, database_url, committed=1, presses=2)
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "may or may not have been committed" in stderr
     resume = re.search(r"^to resume: (.+)$", stderr, re.MULTILINE)
