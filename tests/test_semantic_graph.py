@@ -163,6 +163,13 @@ async def _runtime_graph(app: FastAPI) -> bool:
     return (await settled(app)).index.uses_graph
 
 
+@pytest.fixture
+def small_graphs(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Give the app a graph from 3 products and capture the semantic runtime's log."""
+    monkeypatch.setattr(semantic_runtime, "GRAPH_FROM", 3)
+    caplog.set_level(logging.INFO, logger="catalog_api.semantic")
+
+
 async def _four_products_and_a_saved_graph(settings: Settings, graphs: Path) -> dict[str, Any]:
     """Create four products, then start again so the graph is built and saved in graphs."""
     async with app_with(settings, semantic=True, semantic_graph_dir=graphs) as app:
@@ -177,13 +184,8 @@ async def _four_products_and_a_saved_graph(settings: Settings, graphs: Path) -> 
 
 
 async def test_a_restart_loads_the_saved_graph_and_catches_up(
-    settings: Settings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture, small_graphs: None
 ) -> None:
-    monkeypatch.setattr(semantic_runtime, "GRAPH_FROM", 3)
-    caplog.set_level(logging.INFO, logger="catalog_api.semantic")
     graphs, elsewhere = tmp_path / "graphs", tmp_path / "elsewhere"
     graphs.mkdir()
     elsewhere.mkdir()
@@ -220,9 +222,8 @@ async def test_a_start_whose_saved_graph_fails_builds_one(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    small_graphs: None,
 ) -> None:
-    monkeypatch.setattr(semantic_runtime, "GRAPH_FROM", 3)
-    caplog.set_level(logging.INFO, logger="catalog_api.semantic")
     await _four_products_and_a_saved_graph(settings, tmp_path)
     assert "vector graph saved" in caplog.text
 
