@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import enum
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -15,7 +12,6 @@ from sqlalchemy import (
     Table,
     exists,
     func,
-    insert,
     literal,
     literal_column,
     select,
@@ -27,8 +23,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from catalog_api.errors import ConcurrentUpdateError, DuplicateSkuError, DuplicateSlugError
 from catalog_api.history.filters import created_by
-from catalog_api.models import JSON_COLUMNS, Product, ProductStatus
-from catalog_api.search.documents import row_search_fields, written
+from catalog_api.models import Product, ProductStatus
+from catalog_api.repositories.bulk_insert import insert_products
+from catalog_api.search.documents import written
 from catalog_api.variants.filters import (
     attribute_is,
     brand_is,
@@ -103,26 +100,6 @@ SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "price": Product.price_minor,  # type: ignore[dict-item]
     "title": Product.title,  # type: ignore[dict-item]
 }
-_INSERT_COLUMNS = [c.name for c in PRODUCTS.columns if c.name != "id"]
-_SQLITE_INSERT = (
-    f"INSERT INTO products ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 - fixed names
-    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
-)
-
-
-def _sqlite_value(column: str, value: Any) -> Any:
-    if column in JSON_COLUMNS:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def _sqlite_params(row: dict[str, Any]) -> tuple[Any, ...]:
-    """Encode a row as SQLAlchemy would store it on SQLite."""
-    return tuple(_sqlite_value(column, row[column]) for column in _INSERT_COLUMNS)
 
 
 def is_slug_conflict(error: IntegrityError) -> bool:
@@ -204,17 +181,9 @@ class ProductRepository:
 
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert many products with one executemany (no ORM bookkeeping)."""
-        if not rows:
-            return
-        rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
-        written(self.session.sync_session)
-        connection = await self.session.connection()
-        if self.dialect == "sqlite":
-            # Plain tuples straight to the driver: SQLAlchemy's per-value bind processing
-            # costs more than SQLite's own insert work (bench/RESULTS.md, import).
-            await connection.exec_driver_sql(_SQLITE_INSERT, [_sqlite_params(r) for r in rows])
-        else:
-            await connection.execute(insert(PRODUCTS), list(rows))
+        if rows:
+            written(self.session.sync_session)
+            await insert_products(await self.session.connection(), rows)
 
     def filtered(
         self,

@@ -1,0 +1,70 @@
+"""Bulk product inserts: one executemany per batch, indexed once per batch on SQLite."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from catalog_api.models import JSON_COLUMNS, Product
+from catalog_api.search.documents import row_search_fields
+
+_PRODUCTS = cast(Table, Product.__table__)
+_INSERT_COLUMNS = [c.name for c in _PRODUCTS.columns if c.name != "id"]
+_SQLITE_INSERT = (
+    f"INSERT INTO products ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 - fixed names
+    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+)
+# What the insert triggers write row by row, written for a whole batch (migration 0017).
+_SQLITE_BATCH_INDEXING = (
+    "INSERT INTO products_search(rowid, search_title, search_labels, search_body) "
+    "SELECT id, search_title, search_labels, search_body FROM products WHERE id > ?",
+    "INSERT INTO products_title_search(rowid, search_title) "
+    "SELECT id, search_title FROM products WHERE id > ?",
+    "INSERT INTO product_attribute_values (key, value, product_id) "
+    "SELECT DISTINCT each.key, each.value, products.id "
+    "FROM products, json_each(products.attributes) AS each "
+    "WHERE products.id > ? AND each.type = 'text'",
+)
+
+
+def _sqlite_value(column: str, value: Any) -> Any:
+    if column in JSON_COLUMNS:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _sqlite_params(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Encode a row as SQLAlchemy would store it on SQLite."""
+    return tuple(_sqlite_value(column, row[column]) for column in _INSERT_COLUMNS)
+
+
+async def insert_products(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert product rows (with their search fields added) in the connection's transaction."""
+    full_rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
+    if connection.dialect.name != "sqlite":
+        await connection.execute(insert(_PRODUCTS), full_rows)
+        return
+    result = await connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM products")
+    # AUTOINCREMENT ids: every new row's id is above the largest one before the insert.
+    last_id = result.scalar_one()
+    # The marker row lives only inside this transaction: other writers never see it.
+    await connection.exec_driver_sql("INSERT INTO deferred_product_indexing VALUES (1)")
+    try:
+        # Plain tuples straight to the driver: SQLAlchemy's per-value bind processing
+        # costs more than SQLite's own insert work (bench/RESULTS.md, import).
+        await connection.exec_driver_sql(_SQLITE_INSERT, [_sqlite_params(r) for r in full_rows])
+    finally:
+        # Also after a failed executemany: the rows it wrote before failing stay.
+        for statement in _SQLITE_BATCH_INDEXING:
+            await connection.exec_driver_sql(statement, (last_id,))
+        await connection.exec_driver_sql("DELETE FROM deferred_product_indexing")
