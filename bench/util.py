@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
 import socket
 import statistics
@@ -11,13 +12,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 log = logging.getLogger("bench")
+
+T = TypeVar("T")
 
 BIN = Path(sys.executable).parent
 LOOPBACK = "127.0.0.1"
@@ -60,6 +65,17 @@ def clean_env(workdir: Path, **extra: str) -> dict[str, str]:
     env["TQDM_DISABLE"] = "1"
     env.update(extra)
     return env
+
+
+def in_fresh_process(function: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Run function(*args, **kwargs) in a new interpreter (spawned) and return its result.
+
+    A reference timed there starts with cold caches (the analyser's), as the app's import
+    command does, whatever this process ran before.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def sqlite_url(path: Path) -> str:
