@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
@@ -158,8 +159,20 @@ class _WriteQueue:
 _WRITE_QUEUES: WeakKeyDictionary[Engine, _WriteQueue] = WeakKeyDictionary()
 
 
-def _json_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def json_dumps(value: Any) -> str:
+    """Encode a JSON column's value: compact, non-ASCII kept (orjson; json past its limits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer past 64 bits, a key that is not a string
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_loads(text: str | bytes) -> Any:
+    """Decode a JSON column's value (orjson; json for what orjson refuses, such as NaN)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -169,7 +182,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return _create_sqlite_engine(settings)
     engine = create_async_engine(
         url,
-        json_serializer=_json_dumps,
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
@@ -213,7 +227,8 @@ def _create_sqlite_engine(settings: Settings) -> AsyncEngine:
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
-        json_serializer=_json_dumps,
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,

@@ -192,6 +192,21 @@ def validate_row(row: dict[str, Any]) -> ProductCreate:
     return product
 
 
+def _check_all(records: list[Record]) -> list[ProductCreate | str]:
+    """Return each record's product, or the reason it is rejected."""
+    checked: list[ProductCreate | str] = []
+    for record in records:
+        try:
+            if record.fields is None:
+                raise RowError(record.error or "no fields")
+            product = validate_row(record.fields)
+        except RowError as error:
+            checked.append(str(error))
+            continue
+        checked.append(product)
+    return checked
+
+
 def parse_jsonl(stream: TextIO) -> Iterator[Record]:
     """Yield a record for each non-empty line of a JSON Lines text stream."""
     for number, line in enumerate(stream, start=1):
@@ -226,30 +241,69 @@ class Importer:
     async def run(
         self, records: Iterable[Record], *, progress: Callable[[int], object] | None = None
     ) -> ImportReport:
-        """Import all records (until a stop is requested); progress gets lines handled."""
-        report = self.report
+        """Import all records (until a stop is requested); progress gets lines handled.
+
+        A batch is checked in a worker thread while the one before it is written: the
+        database works outside the interpreter lock, so the two overlap. The writes stay in
+        this task, so a second Ctrl-C (KeyboardInterrupt) stops them where they are.
+        """
+        loop = asyncio.get_running_loop()
+        reading = self._read_batches(iter(records))
         batch: list[tuple[Record, ProductCreate]] = []
-        for record in records:
+        while True:
             try:
-                if record.fields is None:
-                    raise RowError(record.error or "no fields")
-                batch.append((record, validate_row(record.fields)))
-                report.uncommitted += 1
-                report.line_counts["not committed"] += record.line_count
-            except RowError as error:
-                report.reject(record, str(error))
-                if progress:
-                    progress(record.line_count)
-            if len(batch) >= self.batch_size:
+                read = next(reading, None)
+            except Exception:
+                if batch:  # what was read before a source error is still written
+                    await self._write(batch, progress)
+                raise
+            if read is None:
+                break
+            checking = loop.run_in_executor(None, _check_all, read)
+            if batch:
                 await self._write(batch, progress)
+            batch = self._accept(read, await checking, progress)
+        if batch:
+            await self._write(batch, progress)
+        self.report.rejected.sort()
+        return self.report
+
+    def _read_batches(self, records: Iterator[Record]) -> Iterator[list[Record]]:
+        """Yield batches of records, each counted as not committed until its outcome is known."""
+        report = self.report
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            report.uncommitted += 1
+            report.line_counts["not committed"] += record.line_count
+            if len(batch) >= self.batch_size and not self._stop_requested:
+                yield batch
                 batch = []
             if self._stop_requested:
                 report.interrupted = True
                 break
         if batch:
-            await self._write(batch, progress)
-        report.rejected.sort()
-        return report
+            yield batch
+
+    def _accept(
+        self,
+        read: list[Record],
+        checked: list[ProductCreate | str],
+        progress: Callable[[int], object] | None,
+    ) -> list[tuple[Record, ProductCreate]]:
+        """Account the rejected records; return the others with their products."""
+        report = self.report
+        batch: list[tuple[Record, ProductCreate]] = []
+        for record, product in zip(read, checked, strict=True):
+            if isinstance(product, ProductCreate):
+                batch.append((record, product))
+                continue
+            report.uncommitted -= 1
+            report.line_counts["not committed"] -= record.line_count
+            report.reject(record, product)
+            if progress:
+                progress(record.line_count)
+        return batch
 
     async def _write(
         self,

@@ -292,7 +292,7 @@ def _update_schema(schema: dict[str, Any]) -> None:
 
 
 # Request fields that describe the variants rather than columns of products.
-_VARIANT_FIELDS = {"price_minor", "stock_quantity", "sku", "options", "variants"}
+VARIANT_FIELDS = {"price_minor", "stock_quantity", "sku", "options", "variants"}
 
 
 class ProductCreate(BaseModel):
@@ -327,7 +327,7 @@ class ProductCreate(BaseModel):
 
     def to_values(self) -> dict[str, Any]:
         """Return the product's own column values; price, stock and options come from variants."""
-        values = self.model_dump(mode="json", exclude=_VARIANT_FIELDS)
+        values = self.model_dump(mode="json", exclude=VARIANT_FIELDS)
         values["status"] = self.status
         values["brand"] = self.brand or None
         return values
@@ -382,7 +382,7 @@ class ProductUpdate(BaseModel):
 
     def to_values(self) -> dict[str, Any]:
         """Return the product's own column values that were set."""
-        values = self.model_dump(mode="json", exclude_unset=True, exclude=_VARIANT_FIELDS)
+        values = self.model_dump(mode="json", exclude_unset=True, exclude=VARIANT_FIELDS)
         if "status" in values:
             values["status"] = ProductStatus(values["status"])
         if "brand" in values:

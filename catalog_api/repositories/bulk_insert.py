@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -11,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from catalog_api.db import json_dumps
 from catalog_api.models import JSON_COLUMNS, Product
 from catalog_api.search.documents import row_search_fields
 
@@ -35,7 +35,7 @@ _SQLITE_BATCH_INDEXING = (
 
 def _sqlite_value(column: str, value: Any) -> Any:
     if column in JSON_COLUMNS:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json_dumps(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, enum.Enum):

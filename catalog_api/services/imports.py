@@ -18,7 +18,8 @@ from catalog_api.history.context import mark_action
 from catalog_api.history.recording import record_imported
 from catalog_api.models import Product, utcnow
 from catalog_api.repositories import ProductRepository
-from catalog_api.schemas import ProductCreate
+from catalog_api.repositories.stored_state import StoredProduct, stored_products
+from catalog_api.schemas import VARIANT_FIELDS, ProductCreate
 from catalog_api.services.products import ALLOWED_TRANSITIONS
 from catalog_api.text import slugify
 from catalog_api.variants.repository import VariantRepository
@@ -28,6 +29,15 @@ from catalog_api.variants.service import VariantService
 # Rows written between two looks at the clock: about 130 ms of inserts on SQLite (FTS
 # triggers included). Each part costs one slug lookup; parts of 250 made PostgreSQL 3x slower.
 STEP_ROWS = 1000
+
+
+# What _unchanged() compares: every column a row's to_values() gives, and the derived ones.
+COMPARED_COLUMNS = (
+    *(name for name in ProductCreate.model_fields if name not in VARIANT_FIELDS),
+    "options",
+    "price_minor",
+    "stock_quantity",
+)
 
 
 class OnConflict(enum.StrEnum):
@@ -69,6 +79,32 @@ def import_slug(row: ProductCreate) -> str:
     return row.slug or slugify(row.title) or "product"
 
 
+def _unchanged(row: ProductCreate, slug: str, stored: StoredProduct) -> bool:
+    """Tell whether a row without options would leave its stored product as it is.
+
+    It mirrors the full path: the row's own values, single_variant_plan() (the SKU of a row
+    that updates is not used) and the derived price and stock.
+    """
+    if len(stored.variants) != 1:
+        return False
+    position, option_values, price, stock = stored.variants[0]
+    wanted_stock = row.stock_quantity or 0
+    columns = stored.columns
+    if (
+        position != 0
+        or option_values
+        or columns["options"]
+        or price != row.price_minor
+        or stock != wanted_stock
+        or columns["price_minor"] != price
+        or columns["stock_quantity"] != stock
+    ):
+        return False
+    values = row.to_values()
+    values["slug"] = slug
+    return all(columns[name] == value for name, value in values.items())
+
+
 class ImportService:
     """Write imported rows, one transaction per call, bounded in rows and in time."""
 
@@ -79,7 +115,11 @@ class ImportService:
         self.variant_service = VariantService(session)
 
     async def write(
-        self, rows: Sequence[ProductCreate], *, on_conflict: OnConflict, max_seconds: float
+        self,
+        rows: Sequence[ProductCreate],
+        *,
+        on_conflict: OnConflict,
+        max_seconds: float,
     ) -> list[RowOutcome]:
         """Write a prefix of rows and commit once the rows or max_seconds run out.
 
@@ -214,6 +254,9 @@ class ImportService:
     async def _update(
         self, updates: list[tuple[int, ProductCreate, str]], outcomes: list[RowOutcome]
     ) -> None:
+        updates = await self._drop_unchanged(updates)
+        if not updates:
+            return
         found = await self.session.scalars(
             select(Product).where(Product.slug.in_({slug for _, _, slug in updates}))
         )
@@ -249,6 +292,23 @@ class ImportService:
                 outcomes[index] = RowOutcome(RowResult.UPDATED)
         # The flush bumps each changed product's version (its ETag) by one.
         await self.session.flush()
+
+    async def _drop_unchanged(
+        self, updates: list[tuple[int, ProductCreate, str]]
+    ) -> list[tuple[int, ProductCreate, str]]:
+        """Return the updates left once rows that would change nothing are set aside.
+
+        Only rows without options are checked here, against the stored columns and single
+        variant without loading products: a feed re-sent with a few changes is mostly these.
+        Their outcome stays UNCHANGED; every other row takes the full path.
+        """
+        simple = [slug for _, row, slug in updates if row.variants is None and not row.options]
+        stored = await stored_products(self.session, simple, COMPARED_COLUMNS)
+        return [
+            (index, row, slug)
+            for index, row, slug in updates
+            if slug not in stored or not _unchanged(row, slug, stored[slug])
+        ]
 
     @staticmethod
     def _update_plan(product: Product, row: ProductCreate) -> VariantPlan:
