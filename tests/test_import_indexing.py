@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog_api.models import utcnow
 from catalog_api.repositories.bulk_insert import insert_products
+from catalog_api.repositories.products import is_slug_conflict
 from tests.conftest import create, migrate_url_to
 from tests.test_filter_plans import ATTRIBUTE_ROWS, JSON_ROWS, _import
 from tests.test_variant_search import _execute
@@ -104,8 +105,9 @@ async def test_a_batch_that_fails_part_way_leaves_its_written_rows_indexed(
     async with app.state.session_factory() as session:
         connection = await session.connection()
         await insert_products(connection, [_row("first-lamp")])
-        with pytest.raises(IntegrityError):
+        with pytest.raises(IntegrityError) as raised:
             await insert_products(connection, [_row("second-lamp"), _row("first-lamp")])
+        assert is_slug_conflict(raised.value)  # PostgreSQL's COPY says so as an INSERT would
         if database_url.startswith("sqlite"):
             # SQLite keeps the rows written before the failing one; PostgreSQL aborts.
             await session.commit()

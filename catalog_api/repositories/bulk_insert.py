@@ -1,4 +1,4 @@
-"""Bulk product inserts: one executemany per batch, indexed once per batch on SQLite."""
+"""Bulk product inserts: COPY on PostgreSQL; on SQLite one executemany, indexed once per batch."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import Table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from catalog_api.db import json_dumps
@@ -48,11 +50,32 @@ def _sqlite_params(row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(_sqlite_value(column, row[column]) for column in _INSERT_COLUMNS)
 
 
+def _postgresql_value(column: str, value: Any) -> Any:
+    if column in JSON_COLUMNS:
+        return json_dumps(value)  # text, as SQLAlchemy's jsonb codec for asyncpg takes it
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+async def _copy_postgresql(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """COPY the rows into products inside the connection's transaction (asyncpg, binary)."""
+    records = [tuple(_postgresql_value(c, row[c]) for c in _INSERT_COLUMNS) for row in rows]
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None  # a checked-out connection
+    try:
+        await driver.copy_records_to_table("products", records=records, columns=_INSERT_COLUMNS)
+    except asyncpg.UniqueViolationError as error:
+        # As an INSERT's would be: the importer writes the batch again (a slug race).
+        raise IntegrityError("COPY products", None, error) from error
+
+
 async def insert_products(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert product rows (with their search fields added) in the connection's transaction."""
     full_rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
     if connection.dialect.name != "sqlite":
-        await connection.execute(insert(_PRODUCTS), full_rows)
+        await _copy_postgresql(connection, full_rows)
         return
     result = await connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM products")
     # AUTOINCREMENT ids: every new row's id is above the largest one before the insert.
