@@ -43,7 +43,7 @@ CHANGES = cast(Table, ProductChange.__table__)
 _PG_XID = "pg_current_xact_id()::text::bigint"
 
 Changes = dict[str, list[Any]]
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+_NOT_JSON = (enum.Enum, datetime)
 
 
 def plain(value: Any) -> Any:
@@ -105,9 +105,10 @@ def record_imported(
     """Record products inserted in bulk (rows of column values) with their single variant."""
     pending = _pending(session)
     for row in rows:
-        # Import rows hold JSON values already (but for enums and times): plain() copies them.
+        # Import rows hold JSON values already (model_dump(mode="json")), but for the status
+        # (an enum) and times: only those need plain().
         created: Changes = {
-            name: [None, value if type(value) in _SCALARS else plain(value)]
+            name: [None, plain(value) if isinstance(value, _NOT_JSON) else value]
             for name in PRODUCT_FIELDS
             for value in (row.get(name),)
             if value is not None  # record() drops a [None, None] pair too

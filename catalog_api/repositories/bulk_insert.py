@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -35,19 +35,33 @@ _SQLITE_BATCH_INDEXING = (
 )
 
 
-def _sqlite_value(column: str, value: Any) -> Any:
-    if column in JSON_COLUMNS:
-        return json_dumps(value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+def _sqlite_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_status(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+# How each column's value is stored on SQLite, as SQLAlchemy would (None: as it is).
+_SQLITE_ENCODERS: list[Callable[[Any], Any] | None] = [
+    json_dumps
+    if column in JSON_COLUMNS
+    else _sqlite_time
+    if column in ("created_at", "updated_at")
+    else _sqlite_status
+    if column == "status"
+    else None
+    for column in _INSERT_COLUMNS
+]
 
 
 def _sqlite_params(row: dict[str, Any]) -> tuple[Any, ...]:
     """Encode a row as SQLAlchemy would store it on SQLite."""
-    return tuple(_sqlite_value(column, row[column]) for column in _INSERT_COLUMNS)
+    return tuple(
+        row[column] if encode is None else encode(row[column])
+        for column, encode in zip(_INSERT_COLUMNS, _SQLITE_ENCODERS, strict=True)
+    )
 
 
 def _postgresql_value(column: str, value: Any) -> Any:
