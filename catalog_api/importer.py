@@ -17,8 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog_api.currencies import MINOR_UNITS
 from catalog_api.errors import DuplicateSkuError, DuplicateSlugError, InvalidVariantsError
 from catalog_api.import_sources import Record, json_record
+from catalog_api.import_unchanged import is_unchanged, plain_slugs
+from catalog_api.repositories.stored_state import stored_products
 from catalog_api.schemas import ProductCreate
-from catalog_api.services.imports import ImportService, OnConflict, RowOutcome, RowResult
+from catalog_api.services.imports import (
+    COMPARED_COLUMNS,
+    ImportService,
+    OnConflict,
+    RowOutcome,
+    RowResult,
+)
 from catalog_api.variants.rules import plan_request
 
 logger = logging.getLogger(__name__)
@@ -259,6 +267,12 @@ class Importer:
                 raise
             if read is None:
                 break
+            if self.on_conflict is OnConflict.UPDATE:
+                # The set-aside compares with committed rows: the batch before goes in first.
+                if batch:
+                    await self._write(batch, progress)
+                    batch = []
+                read = await self._set_aside_unchanged(read, progress)
             checking = loop.run_in_executor(None, _check_all, read)
             if batch:
                 await self._write(batch, progress)
@@ -267,6 +281,27 @@ class Importer:
             await self._write(batch, progress)
         self.report.rejected.sort()
         return self.report
+
+    async def _set_aside_unchanged(
+        self, read: list[Record], progress: Callable[[int], object] | None
+    ) -> list[Record]:
+        """Count the plain rows that equal their stored products; return the others."""
+        slugs = plain_slugs(read)
+        if not slugs:
+            return read
+        async with self.sessions() as session:
+            stored = await stored_products(session, list(slugs.values()), COMPARED_COLUMNS)
+        rest: list[Record] = []
+        for index, record in enumerate(read):
+            slug = slugs.get(index)
+            found = stored.get(slug) if slug is not None else None
+            if found is None or record.fields is None or not is_unchanged(record.fields, found):
+                rest.append(record)
+                continue
+            self._count(record, RowOutcome(RowResult.UNCHANGED))
+            if progress:
+                progress(record.line_count)
+        return rest
 
     def _read_batches(self, records: Iterator[Record]) -> Iterator[list[Record]]:
         """Yield batches of records, each counted as not committed until its outcome is known."""

@@ -1,20 +1,24 @@
 """The import's fast paths give what the careful ones give, row for row.
 
 New rows: a bulk import stores each row as POST /api/products stores the same body, and
-refuses what the API refuses. Re-imports: the check that sets unchanged rows aside without
-loading them gives the same outcomes, rows, versions and history as the full comparison.
+refuses what the API refuses. Re-imports: the checks that set unchanged rows aside (before
+validation, and without loading products) give the same outcomes, rows, versions and
+history as the full comparison, and a feed of the stored rows is unchanged on both paths.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from importlib.resources import files
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from catalog_api import importer as importer_module
+from catalog_api.import_unchanged import is_unchanged
 from catalog_api.importer import Importer, ImportReport, parse_jsonl
 from catalog_api.services.imports import ImportService, OnConflict
 from tests.test_variant_search import _execute
@@ -63,6 +67,15 @@ def _rows(prefix: str) -> list[dict[str, Any]]:
         },
         {**lamp, "slug": f"{prefix}-archived", "title": "Old Lamp", "status": "archived"},
         {**lamp, "slug": f"{prefix}-plain", "title": "Plain Lamp", "sku": f"{prefix.upper()}-P1"},
+        {
+            **lamp,
+            "slug": f"{prefix}-steady",
+            "title": "Steady Lamp",
+            "tags": ["lamp"],
+            "attributes": {"material": "oak"},
+            "status": "active",
+            "stock_quantity": 7,
+        },
     ]
 
 
@@ -159,13 +172,18 @@ async def test_a_re_import_sets_aside_unchanged_rows_as_the_full_comparison_does
     async def every_row(self: ImportService, updates: list[Any]) -> list[Any]:
         return updates
 
+    async def every_record(self: Importer, read: list[Any], progress: Any) -> list[Any]:
+        return read
+
     monkeypatch.setattr(ImportService, "_drop_unchanged", every_row)
+    monkeypatch.setattr(Importer, "_set_aside_unchanged", every_record)
     full = await _import(app, _jsonl(_changed("full")), OnConflict.UPDATE)
 
     counts = [(r.imported, r.updated, r.unchanged, r.skipped) for r in (fast, full)]
     assert counts[0] == counts[1]
-    # desk, floor, archived and plain (its stock back to the feed's) change; shirt does not.
-    assert (fast.imported, fast.updated, fast.unchanged) == (1, 4, 1)
+    # desk, floor, archived and plain (its stock back to the feed's) change; shirt and
+    # steady (a row exactly as stored, set aside before validation) do not.
+    assert (fast.imported, fast.updated, fast.unchanged) == (1, 4, 2)
     assert _reasons(fast, "fast") == _reasons(full, "full")
     assert len(fast.rejected) == 1  # the shirt sent without its options
     for row in _changed("fast"):
@@ -179,3 +197,47 @@ async def test_a_re_import_sets_aside_unchanged_rows_as_the_full_comparison_does
     )
     recorded = dict(await _execute(database_url, history))
     assert recorded["fast"] == recorded["full"]
+
+
+async def test_a_feed_of_the_stored_products_is_unchanged_on_both_paths(
+    app: FastAPI, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored values are clean: validating them again changes nothing (the set-aside's premise)."""
+    shipped = (files("catalog_api") / "data" / "demo_products.jsonl").read_text(encoding="utf-8")
+    simple = [line for line in shipped.splitlines() if line and '"variants"' not in line]
+    report = await _import(app, "\n".join(simple), OnConflict.FAIL)
+    assert report.imported == len(simple) > 100, report.rejected
+    stored = await _execute(
+        database_url,
+        "SELECT p.slug, p.title, p.description, p.category, p.tags, p.brand, p.currency, "
+        "p.status, p.attributes, p.image_urls, p.seo_keywords, v.price_minor, "
+        "v.stock_quantity FROM products p JOIN product_variants v ON v.product_id = p.id",
+    )
+    names = [
+        "slug", "title", "description", "category", "tags", "brand", "currency", "status",
+        "attributes", "image_urls", "seo_keywords", "price_minor", "stock_quantity",
+    ]  # fmt: skip
+    feed = []
+    for values in stored:
+        row = dict(zip(names, values, strict=True))
+        for name in ("tags", "attributes", "image_urls", "seo_keywords"):
+            if isinstance(row[name], str):  # SQLite hands JSON back as text
+                row[name] = json.loads(row[name])
+        feed.append({k: v for k, v in row.items() if v is not None})
+    set_aside = []
+
+    def counted(fields: Any, stored: Any) -> bool:
+        set_aside.append(is_unchanged(fields, stored))
+        return set_aside[-1]
+
+    monkeypatch.setattr(importer_module, "is_unchanged", counted)
+    fast = await _import(app, _jsonl(feed), OnConflict.UPDATE)
+    assert (fast.unchanged, fast.updated, len(fast.rejected)) == (len(feed), 0, 0)
+    assert set_aside.count(True) == len(feed)  # none of them validated or loaded
+
+    async def every_record(self: Importer, read: list[Any], progress: Any) -> list[Any]:
+        return read
+
+    monkeypatch.setattr(Importer, "_set_aside_unchanged", every_record)
+    careful = await _import(app, _jsonl(feed), OnConflict.UPDATE)
+    assert (careful.unchanged, careful.updated, len(careful.rejected)) == (len(feed), 0, 0)

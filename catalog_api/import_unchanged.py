@@ -1,0 +1,77 @@
+"""A re-sent row that already equals its stored product, told apart before it is validated.
+
+A feed sent again holds mostly rows exactly as they were stored (stored values are already
+clean, and cleaning a clean value changes nothing). Such a row is unchanged without being
+validated or loaded. Only plain rows qualify: a slug given, no options, variants, SKU or
+major-unit price, every value of the JSON type the stored one has. Anything else takes the
+careful path, which decides as before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from catalog_api.import_sources import Record
+from catalog_api.repositories.stored_state import StoredProduct
+
+# The fields a plain row may give, with the value an absent one takes.
+_DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "tags": [],
+    "brand": None,
+    "stock_quantity": 0,
+    "status": "draft",
+    "attributes": {},
+    "image_urls": [],
+    "seo_keywords": [],
+}
+_REQUIRED = ("slug", "title", "category", "currency", "price_minor")
+_FIELDS = frozenset((*_REQUIRED, *_DEFAULTS))
+
+
+def plain_slugs(records: Sequence[Record]) -> dict[int, str]:
+    """Return the slug of each plain record (by position) whose slug is once in the batch.
+
+    A slug given twice is left to the careful path: the second row compares with the first.
+    """
+    slugs: dict[int, str] = {}
+    for index, record in enumerate(records):
+        fields = record.fields
+        if fields is not None and fields.keys() <= _FIELDS and all(k in fields for k in _REQUIRED):
+            slug = fields["slug"]
+            if type(slug) is str:
+                slugs[index] = slug
+    repeated = Counter(slugs.values())
+    return {index: slug for index, slug in slugs.items() if repeated[slug] == 1}
+
+
+def _same(value: Any, stored: Any) -> bool:
+    """Tell whether a JSON value equals a stored one of the same JSON type (True is not 1)."""
+    if stored is None:
+        return value is None
+    return type(value) is type(stored) and value == stored
+
+
+def is_unchanged(fields: Mapping[str, Any], stored: StoredProduct) -> bool:
+    """Tell whether a plain row gives exactly the stored product's values and single variant."""
+    if len(stored.variants) != 1:
+        return False
+    position, option_values, price, stock = stored.variants[0]
+    columns = stored.columns
+    if position != 0 or option_values or columns["options"]:
+        return False
+    wanted_price = fields["price_minor"]
+    wanted_stock = fields.get("stock_quantity", 0)
+    if not (_same(wanted_price, price) and _same(wanted_stock, stock)):
+        return False
+    if columns["price_minor"] != price or columns["stock_quantity"] != stock:
+        return False
+    if fields.get("status", "draft") != columns["status"].value:
+        return False
+    return all(
+        _same(fields.get(name, _DEFAULTS.get(name)), columns[name])
+        for name in _FIELDS
+        if name not in ("price_minor", "stock_quantity", "status")
+    )
