@@ -217,6 +217,25 @@ def _check_counts(run: Run, name: str, got: dict[str, int], n: int) -> None:
             run.note(f"{name} left {rows} rows in {holder}, expected {n}")
 
 
+def _add_import_row(
+    run: Run, name: str, app_rate: float, app_s: float, ref_rate: float, ref_text: str
+) -> None:
+    """Add an import's row: its rate against the reference's, issue 16's 40% target."""
+    ratio = app_rate / ref_rate
+    result, by = judge(ratio, 0.4, at_least=True)
+    run.add(
+        Row(
+            name,
+            f"{app_rate:,.0f} rows/s ({app_s:.1f} s, catalog-api import)",
+            f"{ref_rate:,.0f} rows/s ({ref_text})",
+            f"{ratio:.0%}",
+            ">= 40%",
+            result,
+            by,
+        )
+    )
+
+
 def stage_sqlite_import(run: Run, jsonl: Path, app_db: Path) -> None:
     """Time catalog-api import against issue 16's raw rate: executemany without triggers."""
     n = run.plan.n
@@ -256,20 +275,14 @@ def stage_sqlite_import(run: Run, jsonl: Path, app_db: Path) -> None:
             f"raw reference's (first: {off[0]!r})"
         )
 
-    app_rate, raw_rate = n / app_s, raw.rows / raw.seconds
-    ratio = app_rate / raw_rate
-    result, by = judge(ratio, 0.4, at_least=True)
-    run.add(
-        Row(
-            IMPORT,
-            f"{app_rate:,.0f} rows/s ({app_s:.1f} s, catalog-api import)",
-            f"{raw_rate:,.0f} rows/s ({raw.seconds:.1f} s, sqlite3 executemany without "
-            f"triggers + FTS5 rebuild, {raw.rebuild_seconds:.1f} s of it rebuild)",
-            f"{ratio:.0%}",
-            ">= 40%",
-            result,
-            by,
-        )
+    _add_import_row(
+        run,
+        IMPORT,
+        n / app_s,
+        app_s,
+        raw.rows / raw.seconds,
+        f"{raw.seconds:.1f} s, sqlite3 executemany without triggers + FTS5 rebuild, "
+        f"{raw.rebuild_seconds:.1f} s of it rebuild",
     )
     run.details.append(
         f"- Import (issue 16): `catalog-api import FILE --batch-size {BATCH_SIZE}` into a "
@@ -840,19 +853,13 @@ def _pg_import_row(run: Run, jsonl: Path, app_database: str, app_s: float) -> No
             f"PostgreSQL: the app's products and the COPY's differ (rows and checksum "
             f"{app_sum} vs {copy_sum})"
         )
-    app_rate, copy_rate = n / app_s, copied.rows / copied.seconds
-    ratio = app_rate / copy_rate
-    result, by = judge(ratio, 0.4, at_least=True)
-    run.add(
-        Row(
-            PG_IMPORT,
-            f"{app_rate:,.0f} rows/s ({app_s:.1f} s, catalog-api import)",
-            f"{copy_rate:,.0f} rows/s ({copied.seconds:.1f} s, raw COPY)",
-            f"{ratio:.0%}",
-            ">= 40%",
-            result,
-            by,
-        )
+    _add_import_row(
+        run,
+        PG_IMPORT,
+        n / app_s,
+        app_s,
+        copied.rows / copied.seconds,
+        f"{copied.seconds:.1f} s, raw COPY",
     )
     run.details.append(
         f"- PostgreSQL import (issue 16): `catalog-api import FILE --batch-size {BATCH_SIZE}` "
