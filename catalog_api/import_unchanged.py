@@ -56,18 +56,13 @@ def _same(value: Any, stored: Any) -> bool:
 
 def is_unchanged(fields: Mapping[str, Any], stored: StoredProduct) -> bool:
     """Tell whether a plain row gives exactly the stored product's values and single variant."""
-    if len(stored.variants) != 1:
+    variant = stored.plain_variant()
+    if variant is None:
         return False
-    position, option_values, price, stock = stored.variants[0]
+    price, stock = variant
+    if not (_same(fields["price_minor"], price) and _same(fields.get("stock_quantity", 0), stock)):
+        return False
     columns = stored.columns
-    if position != 0 or option_values or columns["options"]:
-        return False
-    wanted_price = fields["price_minor"]
-    wanted_stock = fields.get("stock_quantity", 0)
-    if not (_same(wanted_price, price) and _same(wanted_stock, stock)):
-        return False
-    if columns["price_minor"] != price or columns["stock_quantity"] != stock:
-        return False
     if fields.get("status", "draft") != columns["status"].value:
         return False
     return all(

@@ -24,6 +24,18 @@ class StoredProduct:
     columns: Mapping[str, Any]
     variants: list[tuple[Any, ...]] = field(default_factory=list)
 
+    def plain_variant(self) -> tuple[Any, Any] | None:
+        """Return (price, stock) of a product without options and with one agreeing variant."""
+        if len(self.variants) != 1:
+            return None
+        position, option_values, price, stock = self.variants[0]
+        columns = self.columns
+        if position != 0 or option_values or columns["options"]:
+            return None
+        if columns["price_minor"] != price or columns["stock_quantity"] != stock:
+            return None
+        return price, stock
+
 
 async def stored_products(
     session: AsyncSession, slugs: Sequence[str], columns: Sequence[str]

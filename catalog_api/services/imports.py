@@ -85,21 +85,10 @@ def _unchanged(row: ProductCreate, slug: str, stored: StoredProduct) -> bool:
     It mirrors the full path: the row's own values, single_variant_plan() (the SKU of a row
     that updates is not used) and the derived price and stock.
     """
-    if len(stored.variants) != 1:
+    variant = stored.plain_variant()
+    if variant is None or variant != (row.price_minor, row.stock_quantity or 0):
         return False
-    position, option_values, price, stock = stored.variants[0]
-    wanted_stock = row.stock_quantity or 0
     columns = stored.columns
-    if (
-        position != 0
-        or option_values
-        or columns["options"]
-        or price != row.price_minor
-        or stock != wanted_stock
-        or columns["price_minor"] != price
-        or columns["stock_quantity"] != stock
-    ):
-        return False
     values = row.to_values()
     values["slug"] = slug
     return all(columns[name] == value for name, value in values.items())
