@@ -783,15 +783,26 @@ def stage_cold_start(run: Run, url: str, app_db: Path) -> None:
         )
 
 
-def stage_postgres(run: Run, jsonl: Path, mix: list[Query]) -> None:
-    """Import, search and GET by id on a throwaway PostgreSQL database."""
-    n = run.plan.n
+def _migrated_pg_database(run: Run, log_name: str) -> str:
+    """Create a throwaway PostgreSQL database and migrate it; return its name."""
     name = pg.new_database_name()
     log.info("creating PostgreSQL database %s", name)
     pg.create_database(name)
     try:
         env = clean_env(run.workdir, CATALOG_DATABASE_URL=pg.async_url(name))
-        run_logged([*command("catalog-api"), "migrate"], env, run.logs / "migrate-pg.log", 120)
+        run_logged([*command("catalog-api"), "migrate"], env, run.logs / log_name, 120)
+    except BaseException:
+        pg.drop_database(name)
+        raise
+    return name
+
+
+def stage_postgres(run: Run, jsonl: Path, mix: list[Query]) -> None:
+    """Import, search and GET by id on a throwaway PostgreSQL database."""
+    n = run.plan.n
+    name = _migrated_pg_database(run, "migrate-pg.log")
+    try:
+        env = clean_env(run.workdir, CATALOG_DATABASE_URL=pg.async_url(name))
         argv = [*command("catalog-api"), "import", str(jsonl), "--batch-size", str(BATCH_SIZE)]
         log.info("catalog-api import of %d rows into PostgreSQL", n)
         seconds = run_logged(argv, env, run.logs / "import-pg.log", _import_timeout(n))
@@ -832,12 +843,8 @@ def stage_postgres(run: Run, jsonl: Path, mix: list[Query]) -> None:
 def _pg_import_row(run: Run, jsonl: Path, app_database: str, app_s: float) -> None:
     """Time issue 16's PostgreSQL reference (a raw COPY) and add the import row against it."""
     n = run.plan.n
-    name = pg.new_database_name()
-    log.info("creating PostgreSQL database %s for the COPY reference", name)
-    pg.create_database(name)
+    name = _migrated_pg_database(run, "migrate-pg-copy.log")
     try:
-        env = clean_env(run.workdir, CATALOG_DATABASE_URL=pg.async_url(name))
-        run_logged([*command("catalog-api"), "migrate"], env, run.logs / "migrate-pg-copy.log", 120)
         log.info("raw COPY of %d rows into PostgreSQL", n)
         copied = in_fresh_process(copy_import, jsonl, name)
         log.info("raw COPY: %.1f s, %d rows", copied.seconds, copied.rows)
