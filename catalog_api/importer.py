@@ -215,6 +215,19 @@ def _check_all(records: list[Record]) -> list[ProductCreate | str]:
     return checked
 
 
+def _unknown_slugs(batch: list[tuple[Record, ProductCreate]]) -> bool:
+    """Tell whether a row of the batch leaves its slug to be derived from its title."""
+    return any(product.slug is None for _, product in batch)
+
+
+def _same_products(
+    batch: list[tuple[Record, ProductCreate]], accepted: list[tuple[Record, ProductCreate]]
+) -> bool:
+    """Tell whether accepted rows may name a product of the batch (a slug in both, or none)."""
+    waiting = {product.slug for _, product in batch}
+    return any(product.slug is None or product.slug in waiting for _, product in accepted)
+
+
 def parse_jsonl(stream: TextIO) -> Iterator[Record]:
     """Yield a record for each non-empty line of a JSON Lines text stream."""
     for number, line in enumerate(stream, start=1):
@@ -268,11 +281,20 @@ class Importer:
             if read is None:
                 break
             if self.on_conflict is OnConflict.UPDATE:
-                # The set-aside compares with committed rows: the batch before goes in first.
-                if batch:
+                # A feed sent again changes few rows: they gather over several batches and
+                # go in together, so each write call carries a full batch.
+                if batch and (len(batch) >= self.batch_size or _unknown_slugs(batch)):
                     await self._write(batch, progress)
                     batch = []
-                read = await self._set_aside_unchanged(read, progress)
+                read = await self._set_aside_unchanged(read, progress, pending=batch)
+                checked = await loop.run_in_executor(None, _check_all, read)
+                accepted = self._accept(read, checked, progress)
+                if batch and _same_products(batch, accepted):
+                    # Rows of one product in two batches stay in two writes, as in the file.
+                    await self._write(batch, progress)
+                    batch = []
+                batch += accepted
+                continue
             checking = loop.run_in_executor(None, _check_all, read)
             if batch:
                 await self._write(batch, progress)
@@ -283,10 +305,21 @@ class Importer:
         return self.report
 
     async def _set_aside_unchanged(
-        self, read: list[Record], progress: Callable[[int], object] | None
+        self,
+        read: list[Record],
+        progress: Callable[[int], object] | None,
+        *,
+        pending: list[tuple[Record, ProductCreate]],
     ) -> list[Record]:
-        """Count the plain rows that equal their stored products; return the others."""
+        """Count the plain rows that equal their stored products; return the others.
+
+        A row whose slug an earlier row not yet written (pending) gives is not compared with
+        the stored product: it takes the careful path after that row, as in the file.
+        """
         slugs = plain_slugs(read)
+        if pending and slugs:
+            waiting = {product.slug for _, product in pending}
+            slugs = {index: slug for index, slug in slugs.items() if slug not in waiting}
         if not slugs:
             return read
         async with self.sessions() as session:

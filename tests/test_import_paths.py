@@ -172,7 +172,7 @@ async def test_a_re_import_sets_aside_unchanged_rows_as_the_full_comparison_does
     async def every_row(self: ImportService, updates: list[Any]) -> list[Any]:
         return updates
 
-    async def every_record(self: Importer, read: list[Any], progress: Any) -> list[Any]:
+    async def every_record(self: Importer, read: list[Any], progress: Any, **_: Any) -> list[Any]:
         return read
 
     monkeypatch.setattr(ImportService, "_drop_unchanged", every_row)
@@ -235,9 +235,70 @@ async def test_a_feed_of_the_stored_products_is_unchanged_on_both_paths(
     assert (fast.unchanged, fast.updated, len(fast.rejected)) == (len(feed), 0, 0)
     assert set_aside.count(True) == len(feed)  # none of them validated or loaded
 
-    async def every_record(self: Importer, read: list[Any], progress: Any) -> list[Any]:
+    async def every_record(self: Importer, read: list[Any], progress: Any, **_: Any) -> list[Any]:
         return read
 
     monkeypatch.setattr(Importer, "_set_aside_unchanged", every_record)
     careful = await _import(app, _jsonl(feed), OnConflict.UPDATE)
     assert (careful.unchanged, careful.updated, len(careful.rejected)) == (len(feed), 0, 0)
+
+
+async def test_changed_rows_of_a_re_import_gather_and_keep_the_file_order(
+    app: FastAPI, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changed rows wait for a full write; a later row with a waiting slug goes after it."""
+
+    def feed(prefix: str) -> list[dict[str, Any]]:
+        lamp = {"category": "lighting", "currency": "USD", "price_minor": 4500}
+        return [{**lamp, "slug": f"{prefix}-{n}", "title": f"Lamp {n}"} for n in range(9)]
+
+    def resent(prefix: str) -> list[dict[str, Any]]:
+        rows = feed(prefix)
+        first = rows[0]
+        # Batches of three: lamp 0 changes, then comes back as stored; then, in one batch,
+        # it changes and comes back again.
+        rows[1] = {**first, "price_minor": 4600}
+        rows[4] = dict(first)
+        rows[5] = {**rows[5], "stock_quantity": 2}
+        rows[6] = {**first, "title": "Lamp Zero"}
+        rows[7] = dict(first)
+        return rows
+
+    writes = 0
+    write_once = Importer._write_once
+
+    async def counted(self: Importer, products: list[Any]) -> Any:
+        nonlocal writes
+        writes += 1
+        return await write_once(self, products)
+
+    for prefix in ("fast", "full", "apart"):
+        await _import(app, _jsonl(feed(prefix)), OnConflict.FAIL)
+    monkeypatch.setattr(Importer, "_write_once", counted)
+    apart = feed("apart")
+    for n in (1, 4, 7):
+        apart[n]["price_minor"] = 4700
+    report = await _import(app, _jsonl(apart), OnConflict.UPDATE)
+    assert (report.updated, report.unchanged, writes) == (3, 6, 1)  # one write for 3 batches
+    writes = 0
+    fast = await _import(app, _jsonl(resent("fast")), OnConflict.UPDATE)
+    # [lamp 0 twice], then [lamp 0, lamp 5], then [lamp 0 twice]: a waiting product's
+    # later row never joins its write.
+    assert writes == 3
+
+    async def every_record(self: Importer, read: list[Any], progress: Any, **_: Any) -> list[Any]:
+        return read
+
+    monkeypatch.setattr(Importer, "_set_aside_unchanged", every_record)
+    full = await _import(app, _jsonl(resent("full")), OnConflict.UPDATE)
+    assert (fast.updated, fast.unchanged, full.updated, full.unchanged) == (5, 4, 5, 4)
+    for n in range(9):
+        assert await _product(database_url, f"fast-{n}") == await _product(
+            database_url, f"full-{n}"
+        ), n
+    title, price = (
+        await _execute(
+            database_url, "SELECT title, price_minor FROM products WHERE slug = 'fast-0'"
+        )
+    )[0]
+    assert (title, price) == ("Lamp 0", 4500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -289,9 +290,15 @@ class ImportService:
 
         Only rows without options are checked here, against the stored columns and single
         variant without loading products: a feed re-sent with a few changes is mostly these.
-        Their outcome stays UNCHANGED; every other row takes the full path.
+        Their outcome stays UNCHANGED; every other row takes the full path, and so does every
+        row of a slug given twice: the second compares with what the first made of it.
         """
-        simple = [slug for _, row, slug in updates if row.variants is None and not row.options]
+        given = Counter(slug for _, _, slug in updates)
+        simple = [
+            slug
+            for _, row, slug in updates
+            if row.variants is None and not row.options and given[slug] == 1
+        ]
         stored = await stored_products(self.session, simple, COMPARED_COLUMNS)
         return [
             (index, row, slug)
