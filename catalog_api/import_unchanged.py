@@ -47,6 +47,14 @@ def plain_slugs(records: Sequence[Record]) -> dict[int, str]:
     return {index: slug for index, slug in slugs.items() if repeated[slug] == 1}
 
 
+# The fields compared as JSON values, with the value an absent one takes.
+_COMPARED = tuple(
+    (name, _DEFAULTS.get(name))
+    for name in sorted(_FIELDS)
+    if name not in ("price_minor", "stock_quantity", "status")
+)
+
+
 def _same(value: Any, stored: Any) -> bool:
     """Tell whether a JSON value equals a stored one of the same JSON type (True is not 1)."""
     if stored is None:
@@ -65,8 +73,12 @@ def is_unchanged(fields: Mapping[str, Any], stored: StoredProduct) -> bool:
     columns = stored.columns
     if fields.get("status", "draft") != columns["status"].value:
         return False
-    return all(
-        _same(fields.get(name, _DEFAULTS.get(name)), columns[name])
-        for name in _FIELDS
-        if name not in ("price_minor", "stock_quantity", "status")
-    )
+    for name, default in _COMPARED:  # a loop, not all(_same(...)): this runs for every row
+        value = fields.get(name, default)
+        kept = columns[name]
+        if kept is None:
+            if value is not None:
+                return False
+        elif type(value) is not type(kept) or value != kept:
+            return False
+    return True
