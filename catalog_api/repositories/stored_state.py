@@ -16,6 +16,7 @@ from catalog_api.variants.models import ProductVariant
 _PRODUCTS = cast(Table, Product.__table__)
 _VARIANTS = cast(Table, ProductVariant.__table__)
 _VARIANT_COLUMNS = ("position", "option_values", "price_minor", "stock_quantity")
+_STATUSES = {status.value: status for status in ProductStatus}
 # Columns SQLite hands back as JSON text.
 _JSON_COLUMNS = frozenset(
     name for name, column in _PRODUCTS.c.items() if isinstance(column.type, JSON)
@@ -102,7 +103,7 @@ async def _sqlite_rows(
             if isinstance(values[index], str):
                 values[index] = json_loads(values[index])
         if status is not None:
-            values[status] = ProductStatus(values[status])
+            values[status] = _STATUSES[values[status]]
         found[values[0]] = StoredProduct(dict(zip(names, values, strict=True)))
     if found:
         places = ",".join("?" * len(found))
