@@ -266,7 +266,9 @@ class Importer:
 
         A batch is checked in a worker thread while the one before it is written: the
         database works outside the interpreter lock, so the two overlap. The writes stay in
-        this task, so a second Ctrl-C (KeyboardInterrupt) stops them where they are.
+        this task, so a second Ctrl-C (KeyboardInterrupt) stops them where they are. A
+        re-import (on conflict, update) first sets aside the rows equal to their stored
+        products, then writes the rest once a batch of them has gathered.
         """
         loop = asyncio.get_running_loop()
         reading = self._read_batches(iter(records))
