@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +33,22 @@ def freeze_long_lived() -> None:
     gc.collect()
     gc.freeze()
     logger.debug("%d objects exempt from full garbage collections", gc.get_freeze_count())
+
+
+@contextmanager
+def frozen_meanwhile() -> Iterator[None]:
+    """Exempt the objects alive now from full collections until the block ends.
+
+    For a long command (an import) in a process that did not freeze: its full collections
+    then walk only what the command itself keeps, not every imported library. Unfrozen at
+    the end, so a process that runs it (a test) stays collectable.
+    """
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -13,6 +13,7 @@ from types import FrameType
 
 from tqdm import tqdm
 
+from catalog_api.collector import frozen_meanwhile
 from catalog_api.config import Settings
 from catalog_api.import_sources import ImportSource, SourceError
 from catalog_api.importer import MAX_TRANSACTION_SECONDS, Importer, ImportReport
@@ -95,6 +96,9 @@ class _ImportRun:
                 file=sys.stderr,
                 disable=None,
             ) as bar,
+            # Measured: full collections walking the libraries' objects cost a re-import
+            # a fifth of its CPU (bench/RESULTS.md, "Bulk import").
+            frozen_meanwhile(),
         ):
             async with _sessions(self.settings) as sessions:
                 self.importer = Importer(

@@ -52,3 +52,13 @@ async def test_without_the_serving_switch_nothing_is_frozen(
     deletes = await _speller_deletes(app, client)
     assert gc.get_freeze_count() == before
     assert _tracked(deletes)
+
+
+def test_an_import_freezes_only_while_it_runs() -> None:
+    assert gc.get_freeze_count() == 0
+    with collector.frozen_meanwhile():
+        assert gc.get_freeze_count() > 0
+        with collector.frozen_meanwhile():  # someone froze already: left as it is
+            pass
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0  # the test process stays collectable
