@@ -17,6 +17,7 @@ _PRODUCTS = cast(Table, Product.__table__)
 _VARIANTS = cast(Table, ProductVariant.__table__)
 _VARIANT_COLUMNS = ("position", "option_values", "price_minor", "stock_quantity")
 _STATUSES = {status.value: status for status in ProductStatus}
+_MAPPED_BYTES = 16 << 30
 # Columns SQLite hands back as JSON text.
 _JSON_COLUMNS = frozenset(
     name for name, column in _PRODUCTS.c.items() if isinstance(column.type, JSON)
@@ -89,6 +90,9 @@ async def _sqlite_rows(
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
+    # A re-import reads pages all over the file; mapped, they are not copied by a system
+    # call each (1M rows: 9.5 -> 6.5 s of system time). Only import commands read here.
+    await driver.execute(f"PRAGMA mmap_size={_MAPPED_BYTES}")
     decoded = [(index, name) for index, name in enumerate(names) if name in _JSON_COLUMNS]
     status = names.index("status") if "status" in names else None
     found: dict[int, StoredProduct] = {}
