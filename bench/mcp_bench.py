@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sys
 import time
@@ -82,13 +83,17 @@ def _failed(result: Any) -> bool:
     return bool(result.is_error)
 
 
-async def _triplet(paired: Paired, index: int, legs: list[Callable[[], Awaitable[Any]]]) -> None:
-    """Time the MCP call, the direct request and the SDK-alone call back to back.
+# Every order of the three legs (MCP, direct, SDK alone), taken in turn: each leg goes before
+# each other leg equally often. On a large catalog a request repeated at once is faster (its
+# pages are in the database's cache), and a process that has just run answers sooner.
+ORDERS = list(itertools.permutations(range(3)))
 
-    The order rotates with index, so that none of the three always goes first.
-    """
+
+async def _triplet(paired: Paired, index: int, legs: list[Callable[[], Awaitable[Any]]]) -> None:
+    """Time the MCP call, the direct request and the SDK-alone call back to back, in the
+    index-th order."""
     times = [0.0] * len(legs)
-    for leg in [(index + k) % len(legs) for k in range(len(legs))]:
+    for leg in ORDERS[index % len(ORDERS)]:
         times[leg], result = await _timed(legs[leg])
         paired.errors += int(_failed(result))
     via_mcp, direct, sdk_alone = times
@@ -127,7 +132,7 @@ async def tool_latency(
     Every call is first made once through catalog-mcp, untimed: that records its answer for
     the SDK-alone server (bench.mcp_minimal) and warms the API's caches for it, so that the
     timed legs all find them warm. Then each call is timed three ways back to back: through
-    catalog-mcp, directly, and through the SDK alone; warmup calls of each kind go first.
+    catalog-mcp, directly, and through the SDK alone (see _triplet); warmup calls go first.
     """
     search, get = Paired(), Paired()
     search.calls = [("search_products", {"query": q, "limit": SEARCH_ITEMS}) for q in queries]
