@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sys
 import time
@@ -24,23 +25,35 @@ CALL_TIMEOUT = 60.0
 # The issue's target is stated for a 10-item search.
 SEARCH_ITEMS = 10
 
+ToolCall = tuple[str, dict[str, Any]]
+
 
 @dataclass
 class Paired:
-    """Latencies (ms) of the same request through MCP and directly, taken in pairs."""
+    """Latencies (ms) of the same calls through MCP, directly and through the SDK alone.
+
+    The three are timed back to back for each call (bench.mcp_minimal answers, for the SDK
+    alone, what catalog-mcp answered to the same call), so that load on the machine drifts
+    out of the differences.
+    """
 
     via_mcp: list[float] = field(default_factory=list)
     direct: list[float] = field(default_factory=list)
     errors: int = 0
-    # The MCP calls made, in order, as (tool, arguments), and the same calls replayed by the
-    # SDK alone (bench.mcp_minimal): ms each.
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # The MCP calls made, in order, as (tool, arguments).
+    calls: list[ToolCall] = field(default_factory=list)
     sdk_alone: list[float] = field(default_factory=list)
 
     @property
     def added_ms(self) -> float:
-        """Median of the per-pair differences (MCP minus direct)."""
+        """Median of the per-call differences (MCP minus direct)."""
         return median([m - d for m, d in zip(self.via_mcp, self.direct, strict=True)])
+
+    @property
+    def ours_ms(self) -> float:
+        """Median of the per-call differences MCP minus direct minus SDK alone."""
+        triplets = zip(self.via_mcp, self.direct, self.sdk_alone, strict=True)
+        return median([m - d - s for m, d, s in triplets])
 
 
 @asynccontextmanager
@@ -63,29 +76,47 @@ async def _timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return (time.perf_counter() - started) * 1000, result
 
 
-async def _pair(
-    paired: Paired,
-    index: int,
-    mcp: Client,
-    tool_call: tuple[str, dict[str, Any]],
-    direct: Callable[[], Awaitable[httpx.Response]],
-    recording: dict[str, Any],
-) -> None:
-    """Time the tool call and the direct request back to back, alternating which goes first."""
-    order = (True, False) if index % 2 else (False, True)
-    times: dict[bool, float] = {}
-    for is_mcp in order:
-        elapsed, result = await _timed(partial(mcp.call_tool, *tool_call) if is_mcp else direct)
-        times[is_mcp] = elapsed
-        failed = result.is_error if is_mcp else result.status_code != 200
-        paired.errors += int(bool(failed))
-        if is_mcp:
-            recording[call_key(*tool_call)] = result.model_dump(
-                mode="json", by_alias=True, exclude_none=True
-            )
-    paired.via_mcp.append(times[True])
-    paired.direct.append(times[False])
-    paired.calls.append(tool_call)
+def _failed(result: Any) -> bool:
+    """Say whether a tool call or an HTTP request failed."""
+    if isinstance(result, httpx.Response):
+        return result.status_code != 200
+    return bool(result.is_error)
+
+
+# Every order of the three legs (MCP, direct, SDK alone), taken in turn: each leg goes before
+# each other leg equally often. On a large catalog a request repeated at once is faster (its
+# pages are in the database's cache), and a process that has just run answers sooner.
+ORDERS = list(itertools.permutations(range(3)))
+
+
+async def _triplet(paired: Paired, index: int, legs: list[Callable[[], Awaitable[Any]]]) -> None:
+    """Time the MCP call, the direct request and the SDK-alone call back to back, in the
+    index-th order."""
+    times = [0.0] * len(legs)
+    for leg in ORDERS[index % len(ORDERS)]:
+        times[leg], result = await _timed(legs[leg])
+        paired.errors += int(_failed(result))
+    via_mcp, direct, sdk_alone = times
+    paired.via_mcp.append(via_mcp)
+    paired.direct.append(direct)
+    paired.sdk_alone.append(sdk_alone)
+
+
+def _direct_request(
+    http: httpx.AsyncClient, tool_call: ToolCall
+) -> Callable[[], Awaitable[httpx.Response]]:
+    """Return the API request the tool sends for tool_call, made directly."""
+    name, arguments = tool_call
+    if name == "search_products":
+        # search_products' default keeps to active products; its default sort is relevance.
+        params: dict[str, str | int] = {
+            "status": "active",
+            "q": arguments["query"],
+            "sort": "relevance",
+            "limit": arguments["limit"],
+        }
+        return partial(http.get, "/api/products/search", params=params)
+    return partial(http.get, f"/api/products/{arguments['id']}")
 
 
 async def tool_latency(
@@ -96,13 +127,17 @@ async def tool_latency(
     ids: list[int],
     warmup: int,
 ) -> tuple[Paired, Paired]:
-    """Return (search_products, get_product) pairs over one MCP session and one httpx client.
+    """Return (search_products, get_product) timings over one MCP session and one httpx client.
 
-    Then the same calls are replayed, answers and tool list as recorded, by a server with the
-    SDK alone (bench.mcp_minimal): each Paired's sdk_alone.
+    Every call is first made once through catalog-mcp, untimed: that records its answer for
+    the SDK-alone server (bench.mcp_minimal) and warms the API's caches for it, so that the
+    timed legs all find them warm. Then each call is timed three ways back to back: through
+    catalog-mcp, directly, and through the SDK alone (see _triplet); warmup calls go first.
     """
     search, get = Paired(), Paired()
-    calls: dict[str, Any] = {}
+    search.calls = [("search_products", {"query": q, "limit": SEARCH_ITEMS}) for q in queries]
+    get.calls = [("get_product", {"id": product_id}) for product_id in ids]
+    recording = errlog.with_name("mcp-recording.json")
     async with (
         httpx.AsyncClient(base_url=api_url, timeout=CALL_TIMEOUT) as http,
         session(env, errlog) as mcp,
@@ -111,59 +146,31 @@ async def tool_latency(
             tool.model_dump(mode="json", by_alias=True, exclude_none=True)
             for tool in (await mcp.list_tools()).tools
         ]
-        for phase in ("warmup", "measure"):
-            search_target = Paired() if phase == "warmup" else search
-            get_target = Paired() if phase == "warmup" else get
-            search_list = queries[:warmup] if phase == "warmup" else queries
-            id_list = ids[:warmup] if phase == "warmup" else ids
-            for index, query in enumerate(search_list):
-                # The request search_products sends: its default keeps to active products.
-                params: dict[str, str | int] = {
-                    "status": "active",
-                    "q": query,
-                    "sort": "relevance",
-                    "limit": SEARCH_ITEMS,
-                }
-                await _pair(
-                    search_target,
-                    index,
-                    mcp,
-                    ("search_products", {"query": query, "limit": SEARCH_ITEMS}),
-                    partial(http.get, "/api/products/search", params=params),
-                    calls,
-                )
-            for index, product_id in enumerate(id_list):
-                await _pair(
-                    get_target,
-                    index,
-                    mcp,
-                    ("get_product", {"id": product_id}),
-                    partial(http.get, f"/api/products/{product_id}"),
-                    calls,
-                )
-    recording = errlog.with_name("mcp-recording.json")
-    recording.write_text(json.dumps({"tools": tools, "calls": calls}), encoding="utf-8")
-    await replay(recording, env, errlog, [search, get], warmup)
+        calls: dict[str, Any] = {}
+        for tool_call in [*search.calls, *get.calls]:
+            result = await mcp.call_tool(*tool_call)
+            calls[call_key(*tool_call)] = result.model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
+        recording.write_text(json.dumps({"tools": tools, "calls": calls}), encoding="utf-8")
+        async with session(env, errlog, replay_command(recording)) as alone:
+            for target in (search, get):
+                for phase in ("warmup", "measure"):
+                    into = Paired() if phase == "warmup" else target
+                    todo = target.calls[:warmup] if phase == "warmup" else target.calls
+                    for index, tool_call in enumerate(todo):
+                        legs: list[Callable[[], Awaitable[Any]]] = [
+                            partial(mcp.call_tool, *tool_call),
+                            _direct_request(http, tool_call),
+                            partial(alone.call_tool, *tool_call),
+                        ]
+                        await _triplet(into, index, legs)
     return search, get
 
 
 def replay_command(recording: Path) -> list[str]:
     """Return the argv of the SDK-alone server answering from recording."""
     return [sys.executable, "-m", "bench.mcp_minimal", str(recording)]
-
-
-async def replay(
-    recording: Path, env: dict[str, str], errlog: Path, targets: list[Paired], warmup: int
-) -> None:
-    """Time each target's calls again against the SDK-alone server, warm-up calls first."""
-    async with session(env, errlog, replay_command(recording)) as mcp:
-        for target in targets:
-            for tool_call in target.calls[:warmup]:
-                await mcp.call_tool(*tool_call)
-            for tool_call in target.calls:
-                elapsed, result = await _timed(partial(mcp.call_tool, *tool_call))
-                target.errors += int(bool(result.is_error))
-                target.sdk_alone.append(elapsed)
 
 
 async def cold_start(env: dict[str, str], errlog: Path, argv: list[str] | None = None) -> float:

@@ -27,7 +27,7 @@ from bench import pg
 from bench.app_sql import capture_search_sql
 from bench.generate import DEFAULT_SEED, write_products
 from bench.load import WrkResult, run_wrk, write_script, wrk_version
-from bench.mcp_bench import cold_start, replay_command, tool_latency
+from bench.mcp_bench import SEARCH_ITEMS, cold_start, replay_command, tool_latency
 from bench.pg_copy import checksum, copy_import
 from bench.queries import Query, like_subset, query_mix
 from bench.report import Row, code_state, judge, machine, results_markdown, table
@@ -727,23 +727,24 @@ def stage_mcp_latency(run: Run, url: str, mix: list[Query]) -> None:
         run.add(
             Row(
                 name,
-                f"{paired.added_ms - sdk:+.2f} ms",
+                f"{paired.ours_ms:+.2f} ms",
                 f"SDK alone {_fmt_ms(sdk)}",
                 target="-",
             )
         )
     run.details.append(
-        "- Our share of the MCP hop: the added latency minus the median of the same tool calls "
-        "replayed with their recorded answers and tool list by a server with the SDK alone "
-        "(`bench/mcp_minimal.py`, the SDK's low-level Server over stdio, no catalog code), "
-        "in the same run."
+        "- Our share of the MCP hop: the median over calls of MCP minus direct minus the same "
+        "tool call answered, from catalog-mcp's recorded answers and tool list, by a server "
+        "with the SDK alone (`bench/mcp_minimal.py`, the SDK's low-level Server over stdio, no "
+        "catalog code), the three timed back to back."
     )
     run.details.append(
         f"- MCP latency: one `catalog-mcp` over stdio (remote mode, Python MCP SDK client, "
         f"legacy handshake) and one httpx.AsyncClient in the same loop; {len(queries)} "
-        f"search_products (limit 20, the mix in turn) and {len(ids)} get_product calls, each "
-        "paired with the same API request made directly, alternating which goes first; added "
-        "latency = median of the per-pair differences."
+        f"search_products (limit {SEARCH_ITEMS}, the mix in turn) and {len(ids)} get_product "
+        "calls, each made once untimed (recording its answer, warming the API's caches), then "
+        "timed with the same API request made directly and the SDK-alone call, the order "
+        "rotating; added latency = median of the per-call differences MCP minus direct."
     )
 
 

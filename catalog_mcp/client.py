@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from catalog_mcp.agent_keys.forwarded import forwarded_key
 
@@ -295,7 +296,7 @@ def _decode(response: httpx.Response) -> JSON:
     if response.status_code == 204:
         return {}
     try:
-        body = response.json()
+        body = _json(response)
     except (json.JSONDecodeError, UnicodeDecodeError):
         body = None
     if response.is_success:
@@ -316,6 +317,14 @@ def _decode(response: httpx.Response) -> JSON:
     if retry_after is not None and response.status_code in RETRY_STATUSES:
         body.setdefault("retry_after", retry_after)
     raise CatalogAPIError(response.status_code, body)
+
+
+def _json(response: httpx.Response) -> Any:
+    """Decode a JSON body with orjson, or with httpx for what orjson refuses (other charsets)."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.json()
 
 
 def _timeout_for(http: httpx.AsyncClient, total: float) -> httpx.Timeout:

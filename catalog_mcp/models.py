@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -34,8 +36,13 @@ def _short(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def _words(text: str) -> list[str]:
-    return "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split()
+# Runs of str.isalnum() characters: \w is exactly isalnum() plus '_'.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> str:
+    """Return text's words, casefolded, each after one space: ' copper kettle'."""
+    return " " + " ".join(_WORD.findall(text.casefold()))
 
 
 _SUFFIXES = ("ing", "ers", "er", "ed", "es", "s")
@@ -52,29 +59,44 @@ def _stem(word: str) -> str:
     return word
 
 
-def _has_word(words: list[str], wanted: str) -> bool:
-    stem = _stem(wanted)
-    return any(word == wanted or word.startswith(stem) for word in words)
+def _has_word(words: str, wanted: str, stem: str) -> bool:
+    """Say whether a word of _words() starts with stem, wanted's stem (a prefix of it)."""
+    if stem.isalnum():
+        return f" {stem}" in words
+    return any(word == wanted or word.startswith(stem) for word in words.split())
 
 
 def matched_fields(product: dict[str, Any], searched: list[str]) -> str | None:
     """Say in which field each searched word was found, e.g. 'title: kettle; tags: copper'."""
     attributes: dict[str, str] = product.get("attributes") or {}
-    fields = {
-        "title": _words(product.get("title", "")),
-        "category": _words(product.get("category", "")),
-        "tags": _words(" ".join(product.get("tags", []))),
-        "attributes": _words(" ".join(f"{k} {v}" for k, v in attributes.items())),
-        "description": _words(product.get("description", "")),
+    texts: dict[str, Callable[[], str]] = {
+        "title": lambda: product.get("title", ""),
+        "category": lambda: product.get("category", ""),
+        "tags": lambda: " ".join(product.get("tags", [])),
+        "attributes": lambda: " ".join(f"{k} {v}" for k, v in attributes.items()),
+        "description": lambda: product.get("description", ""),
     }
+    # A field is split into words only when an earlier field lacks a searched word.
+    fields: dict[str, str] = {}
     found: dict[str, list[str]] = {}
     for wanted in dict.fromkeys(w.casefold() for w in searched):
-        field = next((name for name, words in fields.items() if _has_word(words, wanted)), None)
-        if field is not None:
-            found.setdefault(field, []).append(wanted)
-    return (
-        "; ".join(f"{name}: {', '.join(found[name])}" for name in fields if name in found) or None
-    )
+        stem = _stem(wanted)
+        for name, text in texts.items():
+            words = fields.get(name)
+            if words is None:
+                words = fields[name] = _words(text())
+            if _has_word(words, wanted, stem):
+                found.setdefault(name, []).append(wanted)
+                break
+    return "; ".join(f"{name}: {', '.join(found[name])}" for name in texts if name in found) or None
+
+
+# What a summary reads, so that only these are cleaned (not images, SEO keywords, variants).
+_SUMMARY_FIELDS = (
+    *("id", "slug", "title", "description", "category", "tags", "attributes", "status"),
+    *("price", "price_max", "price_minor", "currency", "stock_quantity", "available"),
+    *("options", "version"),
+)
 
 
 class ProductSummary(BaseModel):
@@ -108,7 +130,7 @@ class ProductSummary(BaseModel):
         cls, product: dict[str, Any], *, detail: Detail = "compact", searched: tuple[str, ...] = ()
     ) -> ProductSummary:
         """Summarise a product from the API."""
-        data = clean_data(product)
+        data = {k: clean_data(product[k]) for k in _SUMMARY_FIELDS if k in product}
         attributes: dict[str, str] = data.get("attributes") or {}
         full = detail == "full"
         shown = attributes if full else dict(list(attributes.items())[:SUMMARY_ATTRIBUTES])
@@ -119,7 +141,7 @@ class ProductSummary(BaseModel):
             available=data.get("available", False),
             availability=availability(data),
             options=option_names(data),
-            stock=stock_counts(data),
+            stock=stock_counts(product),  # counts stocked variants: numbers only
             category=data["category"],
             key={k: _short(v, SUMMARY_ATTRIBUTE_CHARS) for k, v in shown.items()} or None,
             matched=matched_fields(data, list(searched)) if searched else None,

@@ -27,12 +27,16 @@ def clean_text(value: str) -> str:
 
 def clean_data(value: Any) -> Any:
     """Apply clean_text to every string inside a JSON value, keys included."""
+    # The printable checks are clean_text's fast path, inlined: this runs for every value.
     if isinstance(value, str):
-        return clean_text(value)
+        return value if value.isprintable() else clean_text(value)
+    if isinstance(value, dict):
+        return {
+            k if isinstance(k, str) and k.isprintable() else clean_text(str(k)): clean_data(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [clean_data(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_text(str(k)): clean_data(v) for k, v in value.items()}
     return value
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from catalog_mcp.client import CatalogAPIError
 from catalog_mcp.errors import api_error_text, argument_error_text
-from catalog_mcp.models import Product, matched_fields, read_as
+from catalog_mcp.models import Product, ProductSummary, matched_fields, read_as
 from catalog_mcp.money import to_minor
 from catalog_mcp.selection import select_variant
 from catalog_mcp.tool_schemas import compact_output
@@ -130,6 +130,24 @@ def test_matched_says_where_each_word_was_found() -> None:
         "title: runners; attributes: olive; description: gift"
     )
     assert matched_fields(product, ["kettle"]) is None
+    # Words are runs of letters and digits: not split by '_' alone, not joined across spaces.
+    assert matched_fields({"title": "snow_boot"}, ["snow_boot", "boot"]) == "title: boot"
+    assert matched_fields({"title": "snow boot"}, ["snow boot"]) is None
+
+
+def test_a_summary_cleans_every_text_it_shows() -> None:
+    hidden = "\u202e\u200b"
+    body = _product(
+        title=f"Wool{hidden} Shirt", description=f"Warm{hidden} wool.", tags=[f"wi{hidden}nter"],
+        attributes={f"fab{hidden}ric": f"me{hidden}rino"}, status="draft",
+        options=[{"name": f"si{hidden}ze", "values": ["S", "M"]}], category=f"app{hidden}arel",
+    )  # fmt: skip
+    for detail in ("compact", "full"):
+        summary = ProductSummary.from_api(body, detail=detail, searched=("winter", "merino"))
+        shown = summary.model_dump_json()
+        assert not any(ch in shown for ch in hidden), shown
+        assert summary.title == "Wool Shirt"
+        assert summary.matched == "tags: winter; attributes: merino"
 
 
 def _product(**overrides: Any) -> dict[str, Any]:
