@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from catalog_api import importer as importer_module
 from catalog_api.import_unchanged import is_unchanged
 from catalog_api.importer import Importer, ImportReport, parse_jsonl
+from catalog_api.repositories.stored_state import stored_products
 from catalog_api.services.imports import ImportService, OnConflict
 from tests.test_variant_search import _execute
 
@@ -302,3 +303,16 @@ async def test_changed_rows_of_a_re_import_gather_and_keep_the_file_order(
         )
     )[0]
     assert (title, price) == ("Lamp 0", 4500)
+
+
+async def test_the_stored_look_up_takes_more_slugs_than_one_statement_may_bind(
+    app: FastAPI,
+) -> None:
+    """A re-import with a huge --batch-size looks up its slugs in statements of bounded size."""
+    await _import(app, _jsonl(_rows("many")), OnConflict.FAIL)
+    slugs = [f"absent-{n}" for n in range(40_000)] + ["many-desk", "many-floor"]
+    async with app.state.session_factory() as session:
+        found = await stored_products(session, slugs, ["title", "status", "tags"])
+    assert sorted(found) == ["many-desk", "many-floor"]
+    assert found["many-floor"].columns["tags"] == ["lamp", "floor"]
+    assert found["many-desk"].variants == [(0, {}, 4500, 3)]

@@ -18,6 +18,7 @@ _VARIANTS = cast(Table, ProductVariant.__table__)
 _VARIANT_COLUMNS = ("position", "option_values", "price_minor", "stock_quantity")
 _STATUSES = {status.value: status for status in ProductStatus}
 _MAPPED_BYTES = 16 << 30
+_SLUGS_PER_READ = 5000
 # Columns SQLite hands back as JSON text.
 _JSON_COLUMNS = frozenset(
     name for name, column in _PRODUCTS.c.items() if isinstance(column.type, JSON)
@@ -48,13 +49,12 @@ async def stored_products(
     session: AsyncSession, slugs: Sequence[str], columns: Sequence[str]
 ) -> dict[str, StoredProduct]:
     """Return the named columns and the variants of the products with these slugs."""
-    if not slugs:
-        return {}
     names = list(dict.fromkeys(["id", "slug", *columns]))
-    if session.get_bind().dialect.name == "sqlite":
-        found = await _sqlite_rows(session, slugs, names)
-    else:
-        found = await _rows(session, slugs, names)
+    read = _sqlite_rows if session.get_bind().dialect.name == "sqlite" else _rows
+    found: dict[int, StoredProduct] = {}
+    # Each slug is a bound parameter: asyncpg takes at most 32,767, SQLite 32,766 by default.
+    for start in range(0, len(slugs), _SLUGS_PER_READ):
+        found.update(await read(session, slugs[start : start + _SLUGS_PER_READ], names))
     return {stored.columns["slug"]: stored for stored in found.values()}
 
 
@@ -93,30 +93,29 @@ async def _sqlite_rows(
     # A re-import reads pages all over the file; mapped, they are not copied by a system
     # call each (1M rows: 9.5 -> 6.5 s of system time). Only import commands read here.
     await driver.execute(f"PRAGMA mmap_size={_MAPPED_BYTES}")
-    decoded = [(index, name) for index, name in enumerate(names) if name in _JSON_COLUMNS]
+    decoded = [index for index, name in enumerate(names) if name in _JSON_COLUMNS]
     status = names.index("status") if "status" in names else None
     found: dict[int, StoredProduct] = {}
-    places = ",".join("?" * len(slugs))
-    cursor = await driver.execute(
-        f"SELECT {', '.join(names)} FROM products WHERE slug IN ({places})",  # noqa: S608
+    rows = await driver.execute_fetchall(
+        f"SELECT {', '.join(names)} FROM products "  # noqa: S608
+        f"WHERE slug IN ({','.join('?' * len(slugs))})",
         list(slugs),
     )
-    for row in await cursor.fetchall():
+    for row in rows:
         values = list(row)
-        for index, _ in decoded:
+        for index in decoded:
             if isinstance(values[index], str):
                 values[index] = json_loads(values[index])
         if status is not None:
             values[status] = _STATUSES[values[status]]
         found[values[0]] = StoredProduct(dict(zip(names, values, strict=True)))
     if found:
-        places = ",".join("?" * len(found))
-        cursor = await driver.execute(
+        variant_rows = await driver.execute_fetchall(
             f"SELECT product_id, {', '.join(_VARIANT_COLUMNS)} FROM product_variants "  # noqa: S608
-            f"WHERE product_id IN ({places}) ORDER BY product_id, position",
+            f"WHERE product_id IN ({','.join('?' * len(found))}) ORDER BY product_id, position",
             list(found),
         )
-        for product_id, position, option_values, price, stock in await cursor.fetchall():
+        for product_id, position, option_values, price, stock in variant_rows:
             options = json_loads(option_values) if isinstance(option_values, str) else option_values
             found[product_id].variants.append((position, options, price, stock))
     return found
