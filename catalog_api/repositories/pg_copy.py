@@ -46,7 +46,6 @@ _ENCODERS: list[Callable[[Any], Any] | None] = [
     json_dumps if column in JSON_COLUMNS else _status if column == "status" else None
     for column in PRODUCT_COLUMNS
 ]
-_SEARCH_COLUMNS = {c for c in PRODUCT_COLUMNS if c.startswith("search_")}
 
 
 class _Interrupted(Exception):  # noqa: N818 - it carries a KeyboardInterrupt
