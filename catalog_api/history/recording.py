@@ -41,6 +41,8 @@ VARIANT_FIELDS = (
 VARIANT_PREFIX = "variants."
 CHANGES = cast(Table, ProductChange.__table__)
 _PG_XID = "pg_current_xact_id()::text::bigint"
+# From this many records a transaction's history goes in by COPY on PostgreSQL (an import's).
+COPY_ROWS = 50
 
 Changes = dict[str, list[Any]]
 _NOT_JSON = (enum.Enum, datetime)
@@ -207,6 +209,12 @@ def _before_commit(session: Session) -> None:
     if not rows:
         return
     connection = session.connection()
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_ROWS:
+        # Here, not at the top: catalog_api.db installs this module's events when imported.
+        from catalog_api.repositories.pg_copy import copy_changes
+
+        copy_changes(connection, rows)
+        return
     statement = insert(CHANGES)
     if connection.dialect.name == "postgresql":
         # The feed orders by it: see catalog_api/history/repository.py.

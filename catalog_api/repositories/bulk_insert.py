@@ -7,13 +7,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Table
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from catalog_api.db import json_dumps
 from catalog_api.models import JSON_COLUMNS, Product
+from catalog_api.repositories.pg_copy import copy_products
 from catalog_api.search.documents import row_search_fields
 
 _PRODUCTS = cast(Table, Product.__table__)
@@ -64,33 +63,16 @@ def _sqlite_params(row: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _postgresql_value(column: str, value: Any) -> Any:
-    if column in JSON_COLUMNS:
-        return json_dumps(value)  # text, as SQLAlchemy's jsonb codec for asyncpg takes it
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+async def insert_products(
+    connection: AsyncConnection, rows: Sequence[dict[str, Any]]
+) -> list[int] | None:
+    """Insert product rows (with their search fields added) in the connection's transaction.
 
-
-async def _copy_postgresql(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """COPY the rows into products inside the connection's transaction (asyncpg, binary)."""
-    records = [tuple(_postgresql_value(c, row[c]) for c in _INSERT_COLUMNS) for row in rows]
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None  # a checked-out connection
-    try:
-        await driver.copy_records_to_table("products", records=records, columns=_INSERT_COLUMNS)
-    except asyncpg.UniqueViolationError as error:
-        # As an INSERT's would be: the importer writes the batch again (a slug race).
-        raise IntegrityError("COPY products", None, error) from error
-
-
-async def insert_products(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert product rows (with their search fields added) in the connection's transaction."""
-    full_rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
+    Returns the new ids in row order on PostgreSQL (known before its COPY); None on SQLite.
+    """
     if connection.dialect.name != "sqlite":
-        await _copy_postgresql(connection, full_rows)
-        return
+        return await copy_products(connection, rows)
+    full_rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
     result = await connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM products")
     # AUTOINCREMENT ids: every new row's id is above the largest one before the insert.
     last_id = result.scalar_one()
@@ -105,3 +87,4 @@ async def insert_products(connection: AsyncConnection, rows: Sequence[dict[str, 
         for statement in _SQLITE_BATCH_INDEXING:
             await connection.exec_driver_sql(statement, (last_id,))
         await connection.exec_driver_sql("DELETE FROM deferred_product_indexing")
+    return None

@@ -113,11 +113,12 @@ class ProductRepository(ProductConditions):
                 "The product was changed by another request; read it again and retry."
             ) from error
 
-    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert many products with one executemany (no ORM bookkeeping)."""
-        if rows:
-            written(self.session.sync_session)
-            await insert_products(await self.session.connection(), rows)
+    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> list[int] | None:
+        """Insert many products in bulk (no ORM bookkeeping); their ids on PostgreSQL."""
+        if not rows:
+            return []
+        written(self.session.sync_session)
+        return await insert_products(await self.session.connection(), rows)
 
     async def list_page(
         self,
