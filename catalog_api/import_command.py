@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import shlex
 import signal
 import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from tqdm import tqdm
 
@@ -23,6 +25,8 @@ DEFAULT_BATCH_SIZE = 1000
 EXIT_REJECTED = 1
 EXIT_UNREADABLE = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
+
+logger = logging.getLogger(__name__)
 
 
 def _echo(message: str) -> None:
@@ -74,19 +78,33 @@ class _ImportRun:
         self.source = source
         self.importer: Importer | None = None
         self.stopping = False
+        self.aborting = False
 
     def on_sigint(self, _signum: int, _frame: FrameType | None) -> None:
         """Stop after the rows read so far are committed; a second Ctrl-C aborts at once."""
         if self.importer is None or self.stopping:
+            self.aborting = True
             raise KeyboardInterrupt
         self.stopping = True
         self.importer.request_stop()
         _echo("stopping: committing the rows read so far (Ctrl-C again to abort at once)")
 
+    def on_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """Log loop errors, except the cancelled import's rollback errors after an abort."""
+        if self.aborting:
+            # The interrupt can leave a connection mid-statement; its session's rollback
+            # then fails as asyncio.run() cancels the task. _finish reports the abort.
+            logger.debug(
+                "after the abort: %s", context.get("message"), exc_info=context.get("exception")
+            )
+            return
+        loop.default_exception_handler(context)
+
     async def run(self) -> None:
         """Import the file."""
         from catalog_api.cli import _sessions
 
+        asyncio.get_running_loop().set_exception_handler(self.on_loop_error)
         args = self.args
         with (
             self.args.file.open("rb") as stream,
