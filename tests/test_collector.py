@@ -62,3 +62,17 @@ def test_an_import_freezes_only_while_it_runs() -> None:
             pass
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0  # the test process stays collectable
+
+
+def test_an_import_transaction_pauses_the_collector_and_leaves_it_as_it_found_it() -> None:
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # someone else turned it off: left off
+    try:
+        with collector.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import enum
-import gc
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog_api import collector
 from catalog_api.db import begin_write
 from catalog_api.errors import InvalidVariantsError
 from catalog_api.history.context import mark_action
@@ -42,25 +41,6 @@ COMPARED_COLUMNS = (
     "price_minor",
     "stock_quantity",
 )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Run the block without the cyclic garbage collector (unless someone else turned it off).
-
-    A batch allocates some 100 objects per row that live until it is written, so the
-    collector kept traversing them and the rest of the heap: 30% of an import's CPU on
-    PostgreSQL (bench/RESULTS.md). A transaction is short (max_seconds), so what it leaves
-    behind is collected right after.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class OnConflict(enum.StrEnum):
@@ -142,7 +122,7 @@ class ImportService:
         mark_action(self.session.sync_session, "import")
         held_since = time.monotonic()
         outcomes: list[RowOutcome] = []
-        with _collector_paused():
+        with collector.paused():
             while len(outcomes) < len(rows):
                 if outcomes and time.monotonic() - held_since >= max_seconds:
                     break
