@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
 OPEN_PATHS = frozenset({"/healthz"})
+_WHITESPACE = (b" ", b"\t")
 
 
 class BearerTokenMiddleware:
@@ -54,6 +55,26 @@ class BearerTokenMiddleware:
             await response(scope, receive, send)
             return
         await self.app({**scope, "headers": headers}, receive, send)
+
+
+class TrimmedHeadersMiddleware:
+    """Drop the whitespace around header values before the MCP app compares them with the body.
+
+    RFC 9110 section 5.5 has recipients exclude it; the HTTP parser keeps trailing whitespace,
+    so `Mcp-Name: search_products ` failed the SDK's header check (conformance SEP-2243).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, its header values trimmed when any needs it."""
+        if scope["type"] == "http" and any(
+            value[:1] in _WHITESPACE or value[-1:] in _WHITESPACE for _, value in scope["headers"]
+        ):
+            headers = [(name, value.strip(b" \t")) for name, value in scope["headers"]]
+            scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
 
 
 async def _healthz(_: Request) -> Response:
@@ -115,6 +136,7 @@ def build_http_app(
     )
     app.add_route("/healthz", _healthz, methods=["GET"])
     no_write_redirects(app.router)
+    app.add_middleware(TrimmedHeadersMiddleware)
     token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
     if agent_keys is not None:
         return ShutdownAnswerMiddleware(AgentKeyMiddleware(app, agent_keys, token))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,3 +132,49 @@ async def test_the_inbound_token_is_not_forwarded_to_the_api(tmp_path: Path) -> 
         assert "authorization" not in headers
         assert TOKEN not in str(headers)
         assert headers["x-api-key"] == "api-key-1"
+
+
+def test_whitespace_around_a_routing_header_value_is_not_part_of_it(mcp_http: str) -> None:
+    """RFC 9110 5.5: `Mcp-Name:  search_products ` names search_products (SEP-2243 headers)."""
+    version = "2026-07-28"
+    body = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {
+            "name": "search_products",
+            "arguments": {"query": "lamp"},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": version,
+                "io.modelcontextprotocol/clientInfo": {"name": "raw-http-test", "version": "1"},
+                "io.modelcontextprotocol/clientCapabilities": {},
+            },
+        },
+    }
+    url = httpx.URL(mcp_http)
+    connection = http.client.HTTPConnection(url.host, url.port, timeout=10)
+    try:
+        replies = {}
+        for name in ("  search_products  ", "search_products", " list_products "):
+            connection.request(
+                "POST",
+                url.path,
+                body=json.dumps(body),
+                headers={
+                    **MCP_HEADERS,
+                    "Authorization": f"Bearer {TOKEN}",
+                    "MCP-Protocol-Version": version,
+                    "Mcp-Method": "tools/call",
+                    "Mcp-Name": name,
+                },
+            )
+            response = connection.getresponse()
+            replies[name] = (response.status, json.loads(response.read()))
+    finally:
+        connection.close()
+    status, reply = replies["  search_products  "]
+    assert (status, reply.get("error")) == (200, None), reply
+    assert replies["search_products"][0] == 200
+    status, reply = replies[" list_products "]
+    assert status == 400  # a name that still differs once trimmed is refused
+    assert reply["error"]["code"] == -32020
