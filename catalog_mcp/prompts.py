@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
-from pydantic import Field
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS
+from pydantic import Field, ValidationError
 
+from catalog_mcp.errors import argument_error_text
 from catalog_mcp.read_tools import UNTRUSTED
 
 
@@ -72,3 +76,44 @@ def register_prompts(server: MCPServer) -> None:
             "combination instead of price_minor. Ask for the price if it is missing. Then call "
             "create_product with status 'draft' and show the result."
         )
+
+
+def answer_prompt_errors(server: MCPServer) -> None:
+    """Answer an unknown prompt or bad prompt arguments with invalid params (-32602)."""
+    # The SDK answers both as an internal error (-32603) and logs a traceback (mcp 2.3);
+    # the spec's error for them is -32602, and the client can correct its request.
+    get_prompt: Callable[..., Awaitable[Any]] = server.get_prompt
+    prompts = server._prompt_manager
+
+    async def checked_get_prompt(
+        name: str, arguments: dict[str, Any] | None = None, *rest: Any
+    ) -> Any:
+        prompt = prompts.get_prompt(name)
+        if prompt is None:
+            known = ", ".join(sorted(known.name for known in prompts.list_prompts()))
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name}. The prompts are: {known}.")
+        given = arguments or {}
+        parameters = [argument.name for argument in prompt.arguments or []]
+        missing = [
+            argument.name
+            for argument in prompt.arguments or []
+            if argument.required and argument.name not in given
+        ]
+        if missing:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"{name}: missing arguments: {', '.join(missing)}. "
+                f"Arguments of {name}: {', '.join(parameters)}.",
+            )
+        try:
+            return await get_prompt(name, arguments, *rest)
+        except ValueError as error:
+            cause: BaseException | None = error
+            while cause is not None and not isinstance(cause, ValidationError):
+                cause = cause.__cause__
+            if cause is None:
+                raise
+            text = argument_error_text(name, cause, parameters, given)
+            raise MCPError(INVALID_PARAMS, text) from error
+
+    setattr(server, "get_prompt", checked_get_prompt)  # noqa: B010 - an instance override

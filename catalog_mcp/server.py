@@ -46,7 +46,7 @@ from catalog_mcp.params import (
     ProductId,
     Title,
 )
-from catalog_mcp.prompts import register_prompts
+from catalog_mcp.prompts import answer_prompt_errors, register_prompts
 from catalog_mcp.read_tools import UNTRUSTED, counted, register_read_tools
 from catalog_mcp.tool_schemas import compact_tool_schemas
 from catalog_mcp.untrusted import DATA_NOTICE, data_result
@@ -148,6 +148,7 @@ def build_server(
     compact_tool_schemas(server)
     _register_resources(server, state)
     register_prompts(server)
+    answer_prompt_errors(server)
     serve_set_level(server)
     serve_completions(server, lambda: state.client)
     if agent_keys is not None:

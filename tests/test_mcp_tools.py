@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-from mcp_types import TextContent
+from mcp_types import INVALID_PARAMS, TextContent
 from sqlalchemy import insert
 
 from catalog_api.config import Settings
@@ -338,8 +338,15 @@ async def test_prompts(settings: Settings) -> None:
         listing_text = listing.messages[0].content
         assert isinstance(listing_text, TextContent)
         assert "create_product" in listing_text.text
-        with pytest.raises(MCPError):
+        # Bad requests are the client's to correct: invalid params (-32602), not internal errors.
+        with pytest.raises(MCPError, match="missing arguments: need") as missing:
             await mcp.get_prompt("find_products", {})
+        with pytest.raises(MCPError, match=r"Unknown prompt: find\. The prompts are") as unknown:
+            await mcp.get_prompt("find", {"need": "tea"})
+        with pytest.raises(MCPError, match="budget: String should have at most 100") as too_long:
+            await mcp.get_prompt("find_products", {"need": "tea", "budget": "x" * 101})
+        codes = {error.value.error.code for error in (missing, unknown, too_long)}
+        assert codes == {INVALID_PARAMS}
 
 
 async def test_describe_product_through_mcp_on_the_offline_provider(settings: Settings) -> None:
