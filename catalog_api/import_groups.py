@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from catalog_api.import_sources import Record
+from catalog_api.import_sources import Record, fields_digest
 
 OPTION_COLUMN = re.compile(r"^option([1-3])_(name|value)$")
 VARIANT_COLUMNS = frozenset(
@@ -78,7 +78,7 @@ class Grouper:
             fields = product_fields([r.fields or {} for r in rows], [r.first_line for r in rows])
         except GroupError as error:
             return Record(first, last, error=str(error), count=count)
-        return Record(first, last, fields=fields, count=count)
+        return Record(first, last, fields=fields, count=count, digest=fields_digest(fields))
 
 
 def _key(fields: dict[str, Any] | None) -> str | None:

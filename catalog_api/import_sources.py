@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import itertools
 import json
 from collections import deque
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
+
+from catalog_api import __version__
 
 LIST_FIELDS = ("tags", "image_urls", "seo_keywords")
 LIST_SEPARATOR = "|"
@@ -31,6 +34,8 @@ class Record:
     error: str | None = None
     # A grouped record spans blank lines that are counted as blank: its own lines, if set.
     count: int = 0
+    # What the row says, hashed: equal digests, equal rows (product_source_digests).
+    digest: bytes | None = None
 
     @property
     def line_count(self) -> int:
@@ -232,11 +237,31 @@ _DIGITS_AS_ZEROS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
 _LONG_DIGIT_RUN = b"0" * 19
 
 
+# Bump when the import's cleaning of rows changes: digests kept before then no longer say
+# what a row makes of its product (the package version is in the key too).
+_DIGEST_GENERATION = 1
+_DIGEST_KEY = f"catalog import row {_DIGEST_GENERATION} {__version__}".encode()
+
+
+def row_digest(data: bytes) -> bytes:
+    """Return the digest of a row's bytes, keyed by what this code makes of rows."""
+    return hashlib.blake2b(data, digest_size=16, key=_DIGEST_KEY).digest()
+
+
+def fields_digest(fields: dict[str, Any]) -> bytes | None:
+    """Return the digest of a row's fields in one spelling (None if they have no JSON form)."""
+    try:
+        return row_digest(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS))
+    except orjson.JSONEncodeError:
+        return None
+
+
 def json_record(number: int, text: str) -> Record:
+    encoded = text.encode("utf-8", "surrogatepass")
     try:
         # orjson for speed; what it refuses (and numbers past 64 bits, which it reads as
         # floats), the stdlib reads or explains as it always has.
-        if _LONG_DIGIT_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS):
+        if _LONG_DIGIT_RUN in encoded.translate(_DIGITS_AS_ZEROS):
             raise orjson.JSONDecodeError("long number", text, 0)
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -245,7 +270,7 @@ def json_record(number: int, text: str) -> Record:
             return value
     if not isinstance(value, dict):
         return Record(number, number, error="each line must be a JSON object")
-    return Record(number, number, fields=value)
+    return Record(number, number, fields=value, digest=row_digest(encoded.rstrip()))
 
 
 def _stdlib_json(number: int, text: str) -> Any:
@@ -277,4 +302,4 @@ def _csv_record(first: int, last: int, values: dict[str, str]) -> Record:
         fields = {k: _csv_value(k, v) for k, v in values.items() if v != ""}
     except ValueError as error:
         return Record(first, last, error=str(error))
-    return Record(first, last, fields=fields)
+    return Record(first, last, fields=fields, digest=fields_digest(fields))

@@ -1,16 +1,18 @@
 """A re-sent row that already equals its stored product, told apart before it is validated.
 
-A feed sent again holds mostly rows exactly as they were stored (stored values are already
-clean, and cleaning a clean value changes nothing). Such a row is unchanged without being
-validated or loaded. Only plain rows qualify: a slug given, no options, variants, SKU or
-major-unit price, every value of the JSON type the stored one has. Anything else takes the
-careful path, which decides as before.
+First by digest: a row whose digest is the one kept for its product (the row it was last
+written from, and nothing changed it since) is unchanged, whatever it holds. Then by value,
+for a product with no digest kept: a feed sent again holds mostly rows exactly as they were
+stored (stored values are already clean, and cleaning a clean value changes nothing). Such
+a row is unchanged without being validated or loaded. Only plain rows qualify: a slug
+given, no options, variants, SKU or major-unit price, every value of the JSON type the
+stored one has. Anything else takes the careful path, which decides as before.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 from catalog_api.import_sources import Record
@@ -31,18 +33,36 @@ _REQUIRED = ("slug", "title", "category", "currency", "price_minor")
 _FIELDS = frozenset((*_REQUIRED, *_DEFAULTS))
 
 
-def plain_slugs(records: Sequence[Record]) -> dict[int, str]:
-    """Return the slug of each plain record (by position) whose slug is once in the batch.
+def plain_slugs(records: Sequence[Record], skipped: Container[int] = ()) -> dict[int, str]:
+    """Return the slug of each plain record (by position, but skipped) once in the batch.
 
     A slug given twice is left to the careful path: the second row compares with the first.
     """
     slugs: dict[int, str] = {}
     for index, record in enumerate(records):
+        if index in skipped:
+            continue
         fields = record.fields
         if fields is not None and fields.keys() <= _FIELDS and all(k in fields for k in _REQUIRED):
             slug = fields["slug"]
             if type(slug) is str:
                 slugs[index] = slug
+    return _once(slugs)
+
+
+def digest_slugs(records: Sequence[Record]) -> dict[int, str]:
+    """Return the slug of each record with a digest (by position), once in the batch."""
+    slugs: dict[int, str] = {}
+    for index, record in enumerate(records):
+        fields = record.fields
+        if record.digest is not None and fields is not None:
+            slug = fields.get("slug")
+            if type(slug) is str:
+                slugs[index] = slug
+    return _once(slugs)
+
+
+def _once(slugs: dict[int, str]) -> dict[int, str]:
     repeated = Counter(slugs.values())
     return {index: slug for index, slug in slugs.items() if repeated[slug] == 1}
 

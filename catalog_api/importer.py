@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog_api.currencies import MINOR_UNITS
 from catalog_api.errors import DuplicateSkuError, DuplicateSlugError, InvalidVariantsError
 from catalog_api.import_sources import Record, json_record
-from catalog_api.import_unchanged import is_unchanged, plain_slugs
+from catalog_api.import_unchanged import digest_slugs, is_unchanged, plain_slugs
+from catalog_api.repositories.source_digests import KeptDigest, stored_digests
 from catalog_api.repositories.stored_state import stored_products
 from catalog_api.schemas import ProductCreate
 from catalog_api.services.imports import (
@@ -254,6 +255,8 @@ class Importer:
         self.pause_seconds = pause_seconds
         self.report = ImportReport()
         self._stop_requested = False
+        # Digests of rows found unchanged by value, kept with the next write.
+        self._found_unchanged: dict[str, KeptDigest] = {}
 
     def request_stop(self) -> None:
         """Stop reading after the current row; what was read is still written."""
@@ -289,6 +292,8 @@ class Importer:
                     await self._write(batch, progress)
                     batch = []
                 read = await self._set_aside_unchanged(read, progress, pending=batch)
+                if len(self._found_unchanged) >= self.batch_size:
+                    await self._write([], progress)
                 checked = await loop.run_in_executor(None, _check_all, read)
                 accepted = self._accept(read, checked, progress)
                 if batch and _same_products(batch, accepted):
@@ -301,7 +306,7 @@ class Importer:
             if batch:
                 await self._write(batch, progress)
             batch = self._accept(read, await checking, progress)
-        if batch:
+        if batch or self._found_unchanged:
             await self._write(batch, progress)
         self.report.rejected.sort()
         return self.report
@@ -313,27 +318,32 @@ class Importer:
         *,
         pending: list[tuple[Record, ProductCreate]],
     ) -> list[Record]:
-        """Count the plain rows that equal their stored products; return the others.
+        """Count the rows known by their digests or equal to their stored products; return the rest.
 
         A row whose slug an earlier row not yet written (pending) gives is not compared with
         the stored product: it takes the careful path after that row, as in the file.
         """
-        slugs = plain_slugs(read)
-        if pending and slugs:
-            waiting = {product.slug for _, product in pending}
-            slugs = {index: slug for index, slug in slugs.items() if slug not in waiting}
-        if not slugs:
-            return read
+        waiting = {product.slug for _, product in pending}
+        keyed = {i: slug for i, slug in digest_slugs(read).items() if slug not in waiting}
         async with self.sessions() as session:
-            stored = await stored_products(session, list(slugs.values()), COMPARED_COLUMNS)
+            kept = await stored_digests(session, list(keyed.values())) if keyed else {}
+            same = {i for i, slug in keyed.items() if kept.get(slug) == read[i].digest}
+            plain = {i: slug for i, slug in plain_slugs(read, same).items() if slug not in waiting}
+            stored = await stored_products(session, list(plain.values()), COMPARED_COLUMNS)
+        if not same and not plain:
+            return read
         rest: list[Record] = []
         rows = lines = 0
         for index, record in enumerate(read):
-            slug = slugs.get(index)
-            found = stored.get(slug) if slug is not None else None
-            if found is None or record.fields is None or not is_unchanged(record.fields, found):
-                rest.append(record)
-                continue
+            if index not in same:
+                slug = plain.get(index)
+                found = stored.get(slug) if slug is not None else None
+                if found is None or record.fields is None or not is_unchanged(record.fields, found):
+                    rest.append(record)
+                    continue
+                if record.digest is not None and slug is not None:
+                    version = found.columns["version"]
+                    self._found_unchanged[slug] = KeptDigest(version, record.digest)
             rows += 1
             lines += record.line_count
         # Counted together: this runs for nearly every row of a feed sent again.
@@ -389,20 +399,29 @@ class Importer:
         progress: Callable[[int], object] | None,
     ) -> None:
         written = 0
-        while written < len(batch):
+        while written < len(batch) or self._found_unchanged:
             if written:
                 # Leave the write lock free for a moment: other processes queue on it.
                 await asyncio.sleep(self.pause_seconds)
             rest = batch[written:]
-            outcomes = await self._write_once([product for _, product in rest])
+            kept, self._found_unchanged = self._found_unchanged, {}
+            outcomes = await self._write_once(
+                [product for _, product in rest], [record.digest for record, _ in rest], kept
+            )
             for (record, _), outcome in zip(rest, outcomes, strict=False):
                 self._count(record, outcome)
             written += len(outcomes)
-            self.report.last_committed_line = rest[len(outcomes) - 1][0].last_line
+            if outcomes:
+                self.report.last_committed_line = rest[len(outcomes) - 1][0].last_line
             if progress:
                 progress(sum(record.line_count for record, _ in rest[: len(outcomes)]))
 
-    async def _write_once(self, products: list[ProductCreate]) -> list[RowOutcome]:
+    async def _write_once(
+        self,
+        products: list[ProductCreate],
+        digests: list[bytes | None],
+        kept: dict[str, KeptDigest],
+    ) -> list[RowOutcome]:
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 async with self.sessions() as session:
@@ -410,6 +429,8 @@ class Importer:
                         products,
                         on_conflict=self.on_conflict,
                         max_seconds=self.max_transaction_seconds,
+                        digests=digests,
+                        kept=kept,
                     )
             except (IntegrityError, DuplicateSlugError, DuplicateSkuError):
                 # The per-product path of variants turns the same race into domain errors.

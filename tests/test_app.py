@@ -29,7 +29,7 @@ async def test_embedded_sqlite_upgrades_itself_on_start(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         version = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-        assert version == head_revision() == "0017"
+        assert version == head_revision() == "0018"
 
 
 def test_the_head_read_from_file_names_is_alembic_s_own() -> None:

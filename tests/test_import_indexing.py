@@ -27,7 +27,10 @@ FTS_CHECKS = (
     "INSERT INTO products_search(products_search) VALUES ('integrity-check')",
     "INSERT INTO products_title_search(products_title_search) VALUES ('integrity-check')",
 )
-TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_insert'"
+TRIGGERS = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_insert' "
+    "AND tbl_name = 'products'"
+)
 
 
 def _line(n: int) -> dict[str, Any]:

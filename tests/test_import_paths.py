@@ -268,10 +268,10 @@ async def test_changed_rows_of_a_re_import_gather_and_keep_the_file_order(
     writes = 0
     write_once = Importer._write_once
 
-    async def counted(self: Importer, products: list[Any]) -> Any:
+    async def counted(self: Importer, products: list[Any], *rest: Any) -> Any:
         nonlocal writes
         writes += 1
-        return await write_once(self, products)
+        return await write_once(self, products, *rest)
 
     for prefix in ("fast", "full", "apart"):
         await _import(app, _jsonl(feed(prefix)), OnConflict.FAIL)

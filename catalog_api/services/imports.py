@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from catalog_api.history.recording import record_imported
 from catalog_api.models import Product, utcnow
 from catalog_api.repositories import ProductRepository
 from catalog_api.repositories.pg_copy import copy_default_variants
+from catalog_api.repositories.source_digests import KeptDigest, keep_digests
 from catalog_api.repositories.stored_state import StoredProduct, stored_products
 from catalog_api.schemas import VARIANT_FIELDS, ProductCreate
 from catalog_api.services.products import ALLOWED_TRANSITIONS
@@ -34,13 +35,17 @@ from catalog_api.variants.service import VariantService
 STEP_ROWS = 1000
 
 
-# What _unchanged() compares: every column a row's to_values() gives, and the derived ones.
+# What _unchanged() compares: every column a row's to_values() gives, and the derived ones;
+# and the version a row's digest is kept for.
 COMPARED_COLUMNS = (
     *(name for name in ProductCreate.model_fields if name not in VARIANT_FIELDS),
     "options",
     "price_minor",
     "stock_quantity",
+    "version",
 )
+# The outcomes after which a product is what its row makes of it.
+_AS_THE_ROW_SAYS = frozenset({"imported", "updated", "unchanged"})
 
 
 class OnConflict(enum.StrEnum):
@@ -105,6 +110,8 @@ class ImportService:
         self.products = ProductRepository(session)
         self.variants = VariantRepository(session)
         self.variant_service = VariantService(session)
+        # The version each product written or compared has, by slug, for its kept digest.
+        self.versions: dict[str, int] = {}
 
     async def write(
         self,
@@ -112,30 +119,44 @@ class ImportService:
         *,
         on_conflict: OnConflict,
         max_seconds: float,
+        digests: Sequence[bytes | None] = (),
+        kept: Mapping[str, KeptDigest] | None = None,
     ) -> list[RowOutcome]:
         """Write a prefix of rows and commit once the rows or max_seconds run out.
 
         Returns one outcome per row written; rows past the prefix are for the next call. The
-        clock starts when the write lock is held, so waiting for it does not count.
+        clock starts when the write lock is held, so waiting for it does not count. Each
+        row's digest (digests, by position) is kept for its product once the row is applied,
+        and so are the digests of kept: rows found unchanged before.
         """
         await begin_write(self.session)
         mark_action(self.session.sync_session, "import")
         held_since = time.monotonic()
         outcomes: list[RowOutcome] = []
+        slugs: list[str] = []
         with collector.paused():
             while len(outcomes) < len(rows):
                 if outcomes and time.monotonic() - held_since >= max_seconds:
                     break
                 part = rows[len(outcomes) : len(outcomes) + STEP_ROWS]
-                outcomes.extend(await self._write_part(part, on_conflict))
+                part_slugs = [import_slug(row) for row in part]
+                outcomes.extend(await self._write_part(part, part_slugs, on_conflict))
+                slugs += part_slugs
+            to_keep = dict(kept or {})
+            for slug, outcome, digest in zip(slugs, outcomes, digests, strict=False):
+                if outcome.result.value in _AS_THE_ROW_SAYS:
+                    # A later row of the slug decides; one without a digest keeps none.
+                    to_keep.pop(slug, None)
+                    if digest is not None and slug in self.versions:
+                        to_keep[slug] = KeptDigest(self.versions[slug], digest)
+            await keep_digests(self.session, to_keep)
             await self.session.commit()
         return outcomes
 
     async def _write_part(
-        self, rows: Sequence[ProductCreate], on_conflict: OnConflict
+        self, rows: Sequence[ProductCreate], slugs: list[str], on_conflict: OnConflict
     ) -> list[RowOutcome]:
         now = utcnow()
-        slugs = [import_slug(row) for row in rows]
         taken = await self.products.existing_slugs(slugs)
         # A new product's single variant takes the row's SKU, or else its slug.
         skus_taken = await self.variants.skus_taken(
@@ -157,6 +178,7 @@ class ImportService:
                 taken.add(slug)
                 skus_taken.update(skus)
                 nested.append((row, slug))
+                self.versions[slug] = 1
                 outcomes.append(RowOutcome(RowResult.IMPORTED))
             elif slug not in taken:
                 taken.add(slug)
@@ -173,6 +195,7 @@ class ImportService:
                 )
                 values["status"] = row.status.value
                 new_rows.append(values)
+                self.versions[slug] = 1
                 outcomes.append(RowOutcome(RowResult.IMPORTED))
             elif on_conflict is OnConflict.SKIP:
                 outcomes.append(RowOutcome(RowResult.SKIPPED))
@@ -295,6 +318,8 @@ class ImportService:
                 outcomes[index] = RowOutcome(RowResult.UPDATED)
         # The flush bumps each changed product's version (its ETag) by one.
         await self.session.flush()
+        for slug, product in by_slug.items():
+            self.versions[slug] = product.version
 
     async def _drop_unchanged(
         self, updates: list[tuple[int, ProductCreate, str]]
@@ -313,6 +338,8 @@ class ImportService:
             if row.variants is None and not row.options and given[slug] == 1
         ]
         stored = await stored_products(self.session, simple, COMPARED_COLUMNS)
+        for slug, found in stored.items():
+            self.versions[slug] = found.columns["version"]
         return [
             (index, row, slug)
             for index, row, slug in updates
