@@ -36,11 +36,24 @@ _PG_KEEP = text(
 )
 
 
+# A product the import's own transaction created: no other writer has seen it.
+_SQLITE_KEEP_CREATED = text(
+    "INSERT INTO product_source_digests (product_id, digest) VALUES (:product_id, :digest) "
+    "ON CONFLICT (product_id) DO UPDATE SET digest = excluded.digest"
+)
+_PG_KEEP_CREATED = text(
+    "INSERT INTO product_source_digests (product_id, digest) SELECT * FROM "
+    "unnest(CAST(:ids AS integer[]), CAST(:digests AS bytea[])) "
+    "ON CONFLICT (product_id) DO UPDATE SET digest = excluded.digest"
+)
+
+
 class KeptDigest(NamedTuple):
-    """A row's digest, and the version of the product that row made or found."""
+    """A row's digest, the version of the product that row made or found, and its id if new."""
 
     version: int
     digest: bytes
+    created_id: int | None = None
 
 
 async def stored_digests(session: AsyncSession, slugs: Sequence[str]) -> dict[str, bytes]:
@@ -56,23 +69,35 @@ async def stored_digests(session: AsyncSession, slugs: Sequence[str]) -> dict[st
 
 async def keep_digests(session: AsyncSession, digests: Mapping[str, KeptDigest]) -> None:
     """Keep each product's digest (by slug), in the session's transaction, after its writes."""
-    if not digests:
-        return
+    created = [entry for entry in digests.values() if entry.created_id is not None]
+    found = {slug: entry for slug, entry in digests.items() if entry.created_id is None}
     if session.get_bind().dialect.name == "postgresql":
-        kept = list(digests.values())
-        await session.execute(
-            _PG_KEEP,
-            {
-                "slugs": list(digests),
-                "versions": [entry.version for entry in kept],
-                "digests": [entry.digest for entry in kept],
-            },
-        )
+        if created:
+            ids = [entry.created_id for entry in created]
+            await session.execute(
+                _PG_KEEP_CREATED, {"ids": ids, "digests": [entry.digest for entry in created]}
+            )
+        if found:
+            kept = list(found.values())
+            await session.execute(
+                _PG_KEEP,
+                {
+                    "slugs": list(found),
+                    "versions": [entry.version for entry in kept],
+                    "digests": [entry.digest for entry in kept],
+                },
+            )
         return
-    await session.execute(
-        _SQLITE_KEEP,
-        [
-            {"slug": slug, "version": entry.version, "digest": entry.digest}
-            for slug, entry in digests.items()
-        ],
-    )
+    if created:
+        await session.execute(
+            _SQLITE_KEEP_CREATED,
+            [{"product_id": entry.created_id, "digest": entry.digest} for entry in created],
+        )
+    if found:
+        await session.execute(
+            _SQLITE_KEEP,
+            [
+                {"slug": slug, "version": entry.version, "digest": entry.digest}
+                for slug, entry in found.items()
+            ],
+        )

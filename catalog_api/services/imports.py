@@ -112,6 +112,8 @@ class ImportService:
         self.variant_service = VariantService(session)
         # The version each product written or compared has, by slug, for its kept digest.
         self.versions: dict[str, int] = {}
+        # The ids of the products this transaction created, by slug.
+        self.created: dict[str, int] = {}
 
     async def write(
         self,
@@ -148,7 +150,8 @@ class ImportService:
                     # A later row of the slug decides; one without a digest keeps none.
                     to_keep.pop(slug, None)
                     if digest is not None and slug in self.versions:
-                        to_keep[slug] = KeptDigest(self.versions[slug], digest)
+                        created = self.created.get(slug)
+                        to_keep[slug] = KeptDigest(self.versions[slug], digest, created)
             await keep_digests(self.session, to_keep)
             await self.session.commit()
         return outcomes
@@ -225,6 +228,7 @@ class ImportService:
             connection = await self.session.connection()
             await copy_default_variants(connection, new_rows, copied, skus)
             ids = {row["slug"]: id_ for row, id_ in zip(new_rows, copied, strict=True)}
+        self.created.update(ids)
         # Core inserts bypass the ORM's flush, where history is gathered otherwise.
         record_imported(self.session.sync_session, new_rows, ids, skus)
 
@@ -246,6 +250,7 @@ class ImportService:
             self.session.add(product)
             products.append(product)
         await self.products.flush(slug=products[0].slug)
+        self.created.update((product.slug, product.id) for product in products)
         await self.variants.insert_options(products)
 
     async def _insert_default_variants(
