@@ -8,9 +8,11 @@ takes the comparing path and puts the feed's values back.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,9 +20,11 @@ import pytest
 from fastapi import FastAPI
 
 from catalog_api import importer as importer_module
+from catalog_api.cli import main
 from catalog_api.importer import Importer, ImportReport, parse_jsonl
 from catalog_api.repositories.source_digests import KeptDigest, keep_digests, stored_digests
 from catalog_api.services.imports import OnConflict
+from tests.test_import_variants import CSV_HEADER
 from tests.test_variant_search import _execute
 
 KEPT = "SELECT p.slug FROM product_source_digests d JOIN products p ON p.id = d.product_id"
@@ -189,3 +193,35 @@ async def test_the_same_row_spelt_differently_is_compared_not_trusted(
     respelt = [{key: row[key] for key in reversed(list(row))} for row in feed]
     assert _counts(await _import(app, respelt, OnConflict.UPDATE)) == (0, 0, 3, 0)
     assert len(compared) == 3
+
+
+def test_grouped_csv_rows_are_known_by_their_product_digest(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CATALOG_DATABASE_URL", database_url)
+    path = tmp_path / "v.csv"
+    path.write_text(
+        CSV_HEADER
+        + "shoe,Shoe,shoes,USD,Size,8,Colour,Blue,SHOE-8-B,99.00,3\n"
+        + "shoe,,,,,8,,Red,SHOE-8-R,99.00,0\n"
+        + "mug,Mug,home,USD,,,,,MUG-1,5.00,7\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(path)]) == 0
+    assert asyncio.run(_kept(database_url)) == {"shoe", "mug"}
+    validated: list[Any] = []
+    check_all = importer_module._check_all
+
+    def recording(records: list[Any]) -> Any:
+        validated.extend(records)
+        return check_all(records)
+
+    monkeypatch.setattr(importer_module, "_check_all", recording)
+    assert main(["import", str(path), "--on-conflict", "update"]) == 0
+    assert validated == []  # both products known by their digests, neither validated
+    assert asyncio.run(_kept(database_url)) == {"shoe", "mug"}
+    path.write_text(path.read_text().replace("99.00,0", "99.00,4"), encoding="utf-8")
+    assert main(["import", str(path), "--on-conflict", "update"]) == 0
+    assert len(validated) == 1  # the shoe's record changed; the mug's did not
+    stock = "SELECT stock_quantity FROM product_variants WHERE sku = 'SHOE-8-R'"
+    assert asyncio.run(_execute(database_url, stock)) == [(4,)]
