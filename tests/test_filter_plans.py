@@ -19,11 +19,13 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Engine
 
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
 from catalog_api.models import Product
+from catalog_api.repositories import products as product_repository
 from catalog_api.variants import plans
 from catalog_api.variants.filters import variant_probe, variant_products
 from tests.conftest import create, migrate_url_to
@@ -150,6 +152,55 @@ async def test_attribute_filters_follow_every_write(
             indexed = connection.execute(ATTRIBUTE_ROWS).fetchall()
             assert indexed == connection.execute(JSON_ROWS).fetchall()
             assert len(indexed) == 3
+
+
+STATS_1M = [
+    ("ix_products_currency_price_minor_id", "1000000 250000 71 1"),
+    ("ix_products_created_at_id", "1000000 1000 1"),
+    ("ix_products_price_minor_id", "1000000 134 1"),
+    ("ix_products_status", "1000000 333334"),
+    ("ix_products_category", "1000000 83334"),
+]
+
+
+async def test_a_cut_count_walks_the_ids_below_the_cut_on_sqlite(
+    client: httpx.AsyncClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A count of common filters cut at the COUNT_WALK_ROWS-th product reads the ids below it.
+
+    Unordered, SQLite read the currency's whole index range to keep id < cut (250,000
+    entries for USD at 1M products, for every list in one currency with option values).
+    """
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's plan")
+    monkeypatch.setattr(plans, "COMMON_ROWS", 0)
+    monkeypatch.setattr(product_repository, "COUNT_RANGE_ROWS", 0)
+    monkeypatch.setattr(product_repository, "COUNT_WALK_ROWS", 1)
+    await _seed(client)
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def seen(*args: Any) -> None:
+        """Record (statement, parameters) of one cursor execution."""
+        statements.append((args[2], tuple(args[3] or ())))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        page = await client.get("/api/products", params={"option.size": "10", "currency": "USD"})
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert page.json()["total_is_exact"] is False
+    sql, params = next((s, p) for s, p in statements if "products.id < ?" in s)
+    path = database_url.removeprefix("sqlite+aiosqlite:///")
+    with closing(sqlite3.connect(path)) as connection:
+        # The statistics ANALYZE wrote for the generated 1M catalog (four currencies).
+        connection.execute("ANALYZE products")
+        connection.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'products'")
+        connection.executemany("INSERT INTO sqlite_stat1 VALUES ('products', ?, ?)", STATS_1M)
+        connection.commit()
+    with closing(sqlite3.connect(path)) as connection:
+        plan = " ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "INTEGER PRIMARY KEY (rowid<?)" in plan, plan
+    assert "ix_products_currency" not in plan, plan
 
 
 FENCE_CASES = [

@@ -245,6 +245,10 @@ class ProductRepository(ProductConditions):
             cut = await self.session.scalar(beyond)
             if cut is not None:
                 matches = matches.where(Product.id < cut)
+                if self.dialect == "sqlite":
+                    # Ordered, SQLite walks the ids below the cut; unordered it read the whole
+                    # currency's index range (250,000 entries for USD at 1M) to keep id < cut.
+                    matches = matches.order_by(Product.id)
         stmt = select(func.count()).select_from(matches.limit(limit).subquery())
         found = int(await self.session.scalar(stmt) or 0)
         return found, found < limit and cut is None
