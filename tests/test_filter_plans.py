@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from catalog_api.config import Settings
 from catalog_api.db import create_engine
 from catalog_api.models import Product
+from catalog_api.repositories import ProductFilters, ProductRepository
 from catalog_api.repositories import products as product_repository
 from catalog_api.variants import plans
 from catalog_api.variants.filters import variant_probe, variant_products
@@ -217,18 +218,22 @@ FENCE_CASES = [
 async def test_a_fenced_variant_probe_keeps_the_same_products(
     client: httpx.AsyncClient, app: Any, options: tuple[tuple[str, str], ...], in_stock: Any
 ) -> None:
-    """PostgreSQL's probe behind OFFSET 0 matches what the unfenced probe and the ranges do."""
+    """PostgreSQL's probes (behind OFFSET 0, or bounded below an id) match the ranges."""
     await _seed(client)
     async with app.state.session_factory() as session:
-        found = []
-        for condition in (
-            variant_probe(options, in_stock, fenced=True),
-            variant_probe(options, in_stock),
-            Product.id.in_(variant_products(options, in_stock)),
-        ):
-            stmt = select(Product.id).where(condition).order_by(Product.id)
-            found.append(list(await session.scalars(stmt)))
-    assert found[0] == found[1] == found[2]
+        ids = list(await session.scalars(select(Product.id).order_by(Product.id)))
+        for below in (ids[-1] + 1, ids[2], ids[1]):
+            found = []
+            for condition in (
+                variant_probe(options, in_stock, fenced=True),
+                variant_probe(options, in_stock),
+                Product.id.in_(variant_products(options, in_stock)),
+                # A bounded count's probe (PostgreSQL): each value's rows below that id.
+                variant_probe(options, in_stock, fenced=True, below=below),
+            ):
+                stmt = select(Product.id).where(condition, Product.id < below)
+                found.append(list(await session.scalars(stmt.order_by(Product.id))))
+            assert found[0] == found[1] == found[2] == found[3]
 
 
 async def test_in_stock_variants_by_price_have_their_index_on_both_engines(
@@ -259,3 +264,16 @@ async def test_in_stock_variants_by_price_have_their_index_on_both_engines(
     assert held is not postgres  # SQLite has had it since 0012
     await migrate_url_to(empty_url, command.upgrade, "head")
     assert ("ix_product_variants_in_stock_price",) in await _execute(empty_url, listed)
+
+
+async def test_a_list_page_runs_its_transaction_without_parallel_workers(app: Any) -> None:
+    """PostgreSQL: worker start-up cost more than a page's walk; the setting ends with it."""
+    async with app.state.session_factory() as session:
+        repository = ProductRepository(session)
+        filters = ProductFilters(options=(("size", "10"),))
+        await repository.list_page(filters, sort="price", descending=False, after=None, limit=2)
+        if repository.dialect != "postgresql":
+            return
+        assert await session.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
+        await session.commit()
+        assert await session.scalar(text("SHOW max_parallel_workers_per_gather")) != "0"

@@ -106,3 +106,53 @@ async def test_a_count_of_common_values_stops_walking_and_says_so(
         # A product filter without option or attribute values is not walked: exact.
         page = await _page(client, category="shoes")
         assert (page["total"], page["total_is_exact"]) == (5, True)
+
+
+def _runner(i: int) -> dict[str, Any]:
+    """Return runner i: size 10 in red (odd i) or blue with stock i % 3, and size 9 red in stock."""
+    colour = "red" if i % 2 else "blue"
+    body = product_body(
+        title=f"Runner {i}",
+        category="shoes" if i < 5 else "boots",
+        options=[
+            {"name": "size", "values": ["10", "9"]},
+            {"name": "colour", "values": ["blue", "red"]},
+        ],
+        variants=[
+            {
+                "sku": f"RUN-{i}-10",
+                "option_values": {"size": "10", "colour": colour},
+                "price_minor": 5000 + i,
+                "stock_quantity": i % 3,
+            },
+            {
+                "sku": f"RUN-{i}-9",
+                "option_values": {"size": "9", "colour": "red"},
+                "price_minor": 4000,
+                "stock_quantity": 1,
+            },
+        ],
+    )
+    del body["price_minor"], body["stock_quantity"]
+    return body
+
+
+async def test_a_walked_count_of_several_variant_filters_counts_the_walked_products(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The walk stops after runners 0-4; on PostgreSQL each value's rows are bounded to them.
+    monkeypatch.setattr(products_repository, "COUNT_RANGE_ROWS", 1)
+    monkeypatch.setattr(products_repository, "COUNT_WALK_ROWS", 5)
+    async with app_with(settings, count_limit=100) as app, asgi_client(app) as client:
+        for i in range(8):
+            assert (await client.post("/api/products", json=_runner(i))).status_code == 201
+        cases = {
+            "option.size=10&option.colour=red": 2,  # 1, 3
+            "option.size=10&option.colour=red&in_stock=true": 1,  # 1 (3 is sold out)
+            "option.colour=blue&in_stock=true": 2,  # 2, 4
+            "option.size=10&option.colour=blue&in_stock=true&max_price=5003": 1,  # 2
+            "option.size=9&option.colour=red&in_stock=true&category=boots": 0,
+        }
+        for query, total in cases.items():
+            page = await _page(client, **dict(httpx.QueryParams(query)))
+            assert (page["total"], page["total_is_exact"]) == (total, False), query

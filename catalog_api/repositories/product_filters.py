@@ -154,6 +154,7 @@ class ProductConditions:
                     min_price=low,
                     max_price=high,
                     fenced=self.dialect == "postgresql",
+                    below=None if plan is None else plan.below,
                 )
                 conditions.append(probe)
             else:

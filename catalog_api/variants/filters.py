@@ -94,6 +94,7 @@ def variant_probe(
     min_price: int | None = None,
     max_price: int | None = None,
     fenced: bool = False,
+    below: int | None = None,
 ) -> ColumnElement[bool]:
     """Match the product when one of its variants holds every option value (as variant_products).
 
@@ -102,6 +103,9 @@ def variant_probe(
     only if stock or prices are asked. fenced (PostgreSQL): OFFSET 0 keeps the subquery a
     probe run per product; flattened into a semi-join, PostgreSQL hashed every option
     value's whole range (750,000 entries each at 1M products) for a search of 500 matches.
+    below (PostgreSQL, a count of the products under that id): each option value's rows
+    are bounded to those products and the probe is not fenced, so the count may join them
+    as sets (at most that many products' rows) instead of probing product by product.
     """
     (name, value), rest = options[0], options[1:]
     anchor = aliased(VariantOptionValue)
@@ -110,6 +114,8 @@ def variant_probe(
         .select_from(anchor)
         .where(anchor.product_id == Product.id, anchor.name == name, anchor.value == value)
     )
+    if below is not None:
+        stmt = stmt.where(anchor.product_id < below)
     for other_name, other_value in rest:
         other = aliased(VariantOptionValue)
         stmt = stmt.join(
@@ -118,11 +124,15 @@ def variant_probe(
             & (other.name == other_name)
             & (other.value == other_value),
         )
+        if below is not None:
+            # Redundant (one variant, one product) but it bounds this value's rows too:
+            # without it PostgreSQL hashed the value's whole range (750,000 rows).
+            stmt = stmt.where(other.product_id < below)
     variant = aliased(ProductVariant)
     conditions = variant_conditions(variant, in_stock, min_price, max_price)
     if conditions:
         stmt = stmt.join(variant, variant.id == anchor.variant_id).where(*conditions)
-    return exists(stmt.offset(literal_column("0")) if fenced else stmt)
+    return exists(stmt.offset(literal_column("0")) if fenced and below is None else stmt)
 
 
 def stocked_variant_priced(min_price: int | None, max_price: int | None) -> ColumnElement[bool]:

@@ -60,6 +60,9 @@ class FilterPlan:
     # must not start a walk (SQLite took it for option.size=12&max_price=2000: 100,000
     # products probed and sorted instead of about 400 walked by date).
     price_index: bool = True
+    # PostgreSQL's bounded count: only products with a lower id are counted, so the option
+    # probe may read the values of those products as one bounded set (variant_probe's below).
+    below: int | None = None
 
 
 async def many_priced(
