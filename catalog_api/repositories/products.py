@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, exists, func, literal, select, text
+from sqlalchemy import ColumnElement, Select, Table, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -130,7 +130,6 @@ class ProductRepository(ProductConditions):
         limit: int,
     ) -> list[tuple[Product, Any]]:
         """Return one page of products in sort order, each with its sort value."""
-        await self._without_parallel_workers()
         if sort == "price" and filters.by_variant:
             prices = (filters.min_price, filters.max_price)
             if await walks_prices(self.session, filters.options, prices):
@@ -150,16 +149,6 @@ class ProductRepository(ProductConditions):
             stmt = self.filtered(select(Product, key), filters, plan=plan)
         stmt = self._page(stmt, key, descending=descending, after=after, limit=limit)
         return [(product, value) for product, value in await self.session.execute(stmt)]
-
-    async def _without_parallel_workers(self) -> None:
-        """PostgreSQL: run the rest of this transaction (a page, its count) in this backend.
-
-        A page stops after a few rows, but its walk is costed as if it read the whole index,
-        so PostgreSQL ran it in two workers: their start and the rows they read ahead cost
-        7-50 ms of a page that takes 1-10 ms alone (1M products, 6M variants).
-        """
-        if self.dialect == "postgresql":
-            await self.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
     async def _walked_page(
         self,
