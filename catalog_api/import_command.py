@@ -170,11 +170,20 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         aborted = True
         _quiet_stragglers()
-    except (OSError, SourceError) as error:
-        _echo(f"cannot import {args.file}: {error}")
-        if not run.report().last_committed_line:
-            return EXIT_UNREADABLE
-        aborted = True
+    except Exception as error:
+        if run.aborting:
+            # The abort stopped a statement midway, so the rollback after it failed in turn
+            # (asyncpg: "another operation is in progress"); the transaction is rolled back.
+            logger.debug("after the abort: %s", error, exc_info=error)
+            aborted = True
+            _quiet_stragglers()
+        elif isinstance(error, OSError | SourceError):
+            _echo(f"cannot import {args.file}: {error}")
+            if not run.report().last_committed_line:
+                return EXIT_UNREADABLE
+            aborted = True
+        else:
+            raise
     finally:
         signal.signal(signal.SIGINT, previous)
     return _finish(run, aborted=aborted)
