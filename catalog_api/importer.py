@@ -325,6 +325,8 @@ class Importer:
         """
         waiting = {product.slug for _, product in pending}
         keyed = {i: slug for i, slug in digest_slugs(read).items() if slug not in waiting}
+        if not keyed and all(slug in waiting for slug in plain_slugs(read).values()):
+            return read  # nothing to look up (no slugs given): no session for this batch
         async with self.sessions() as session:
             kept = await stored_digests(session, list(keyed.values())) if keyed else {}
             same = {i for i, slug in keyed.items() if kept.get(slug) == read[i].digest}

@@ -44,8 +44,6 @@ COMPARED_COLUMNS = (
     "stock_quantity",
     "version",
 )
-# The outcomes after which a product is what its row makes of it.
-_AS_THE_ROW_SAYS = frozenset({"imported", "updated", "unchanged"})
 
 
 class OnConflict(enum.StrEnum):
@@ -64,6 +62,10 @@ class RowResult(enum.StrEnum):
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"
     REJECTED = "rejected"
+
+
+# The outcomes after which a product is what its row makes of it.
+_AS_THE_ROW_SAYS = frozenset({RowResult.IMPORTED, RowResult.UPDATED, RowResult.UNCHANGED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,7 @@ class ImportService:
                 slugs += part_slugs
             to_keep = dict(kept or {})
             for slug, outcome, digest in zip(slugs, outcomes, digests, strict=False):
-                if outcome.result.value in _AS_THE_ROW_SAYS:
+                if outcome.result in _AS_THE_ROW_SAYS:
                     # A later row of the slug decides; one without a digest keeps none.
                     to_keep.pop(slug, None)
                     if digest is not None and slug in self.versions:
