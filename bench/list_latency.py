@@ -90,6 +90,22 @@ def _time(client: httpx.Client, params: dict[str, str], repeat: int) -> tuple[li
     return samples, f"total {body['total']}{exact}, {len(pages)} pages timed"
 
 
+def time_lists(client: httpx.Client, requests: list[dict[str, str]], repeat: int) -> list[float]:
+    """Time every list request's first two pages repeat times each; return all samples (ms)."""
+    everything: list[float] = []
+    for params in requests:
+        samples, summary = _time(client, params, repeat)
+        everything += samples
+        log.info(
+            "list %s: p50 %.1f ms, p99 %.1f ms, %s",
+            _name(params),
+            median(samples),
+            percentile(samples, 99),
+            summary,
+        )
+    return everything
+
+
 def bench_catalog(catalog: Catalog, args: argparse.Namespace) -> bool:
     """Serve one catalog and time every list request; return whether p99 meets the target."""
     port = free_port()
