@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple, TextIO
+from typing import NamedTuple, TextIO
 
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog_api.currencies import MINOR_UNITS
-from catalog_api.errors import DuplicateSkuError, DuplicateSlugError, InvalidVariantsError
+from catalog_api.errors import DuplicateSkuError, DuplicateSlugError
+from catalog_api.import_rows import check_all as _check_all
 from catalog_api.import_sources import Record, json_record
 from catalog_api.import_unchanged import digest_slugs, is_unchanged, plain_slugs
 from catalog_api.repositories.source_digests import KeptDigest, stored_digests
@@ -25,10 +24,11 @@ from catalog_api.services.imports import (
     COMPARED_COLUMNS,
     ImportService,
     OnConflict,
+    Prepared,
     RowOutcome,
     RowResult,
+    prepare_new,
 )
-from catalog_api.variants.rules import plan_request
 
 logger = logging.getLogger(__name__)
 
@@ -124,98 +124,6 @@ class ImportReport:
         return f"read {self.lines_read:,} lines: " + ", ".join(parts)
 
 
-class RowError(ValueError):
-    """A row that cannot become a product."""
-
-
-def describe_validation_error(error: ValidationError) -> str:
-    """Summarise a pydantic error as 'field: message; ...'."""
-    parts = []
-    for item in error.errors():
-        name = ".".join(str(p) for p in item["loc"]) or "row"
-        parts.append(f"{name}: {item['msg']}")
-    return "; ".join(parts)
-
-
-def _price_to_minor(row: dict[str, Any], currency: Any, name: str = "price") -> None:
-    if name not in row:
-        return
-    price = row.pop(name)
-    if f"{name}_minor" in row:
-        raise RowError(f"give either {name} or {name}_minor, not both")
-    currency = str(currency or "").upper()
-    exponent = MINOR_UNITS.get(currency)
-    if exponent is None:
-        raise RowError("price needs a valid currency to convert to minor units")
-    try:
-        minor = Decimal(str(price)).scaleb(exponent)
-    except InvalidOperation as error:
-        raise RowError(f"price: not a number: {price!r}") from error
-    if minor != minor.to_integral_value():
-        raise RowError(f"{name}: {price} has more decimals than {currency} allows")
-    row[f"{name}_minor"] = int(minor)
-
-
-def _variant_prices(row: dict[str, Any]) -> None:
-    """Convert each variant's price and compare_at_price in major units to minor units."""
-    variants = row.get("variants")
-    if not isinstance(variants, list):
-        return
-    converted = []
-    for index, variant in enumerate(variants):
-        if isinstance(variant, dict):
-            variant = dict(variant)
-            try:
-                _price_to_minor(variant, row.get("currency"))
-                _price_to_minor(variant, row.get("currency"), "compare_at_price")
-            except RowError as error:
-                raise RowError(f"variants.{index}.{error}") from error
-        converted.append(variant)
-    row["variants"] = converted
-
-
-def validate_row(row: dict[str, Any]) -> ProductCreate:
-    """Turn a parsed row into a product or raise RowError with the reason."""
-    row = dict(row)
-    _price_to_minor(row, row.get("currency"))
-    _variant_prices(row)
-    try:
-        product = ProductCreate.model_validate(row)
-    except ValidationError as error:
-        raise RowError(describe_validation_error(error)) from error
-    if product.variants is None and not product.options:
-        if product.price_minor is None:
-            raise RowError("price_minor: Field required")
-        return product
-    try:
-        # The rules of POST /api/products, with its reasons.
-        plan_request(
-            product.options,
-            product.variants,
-            price_minor=product.price_minor,
-            stock_quantity=product.stock_quantity,
-            sku=product.sku,
-        )
-    except InvalidVariantsError as error:
-        raise RowError(error.detail) from error
-    return product
-
-
-def _check_all(records: list[Record]) -> list[ProductCreate | str]:
-    """Return each record's product, or the reason it is rejected."""
-    checked: list[ProductCreate | str] = []
-    for record in records:
-        try:
-            if record.fields is None:
-                raise RowError(record.error or "no fields")
-            product = validate_row(record.fields)
-        except RowError as error:
-            checked.append(str(error))
-            continue
-        checked.append(product)
-    return checked
-
-
 def _unknown_slugs(batch: list[tuple[Record, ProductCreate]]) -> bool:
     """Tell whether a row of the batch leaves its slug to be derived from its title."""
     return any(product.slug is None for _, product in batch)
@@ -257,6 +165,8 @@ class Importer:
         self._stop_requested = False
         # Digests of rows found unchanged by value, kept with the next write.
         self._found_unchanged: dict[str, KeptDigest] = {}
+        # Values of the batch's next new rows, made while the write lock was left free.
+        self._prepared: Prepared = {}
 
     def request_stop(self) -> None:
         """Stop reading after the current row; what was read is still written."""
@@ -401,22 +311,39 @@ class Importer:
         progress: Callable[[int], object] | None,
     ) -> None:
         written = 0
-        while written < len(batch) or self._found_unchanged:
-            if written:
-                # Leave the write lock free for a moment: other processes queue on it.
-                await asyncio.sleep(self.pause_seconds)
-            rest = batch[written:]
-            kept, self._found_unchanged = self._found_unchanged, {}
-            outcomes = await self._write_once(
-                [product for _, product in rest], [record.digest for record, _ in rest], kept
-            )
-            for (record, _), outcome in zip(rest, outcomes, strict=False):
-                self._count(record, outcome)
-            written += len(outcomes)
-            if outcomes:
-                self.report.last_committed_line = rest[len(outcomes) - 1][0].last_line
-            if progress:
-                progress(sum(record.line_count for record, _ in rest[: len(outcomes)]))
+        try:
+            while written < len(batch) or self._found_unchanged:
+                if written:
+                    await self._pause(batch[written:])
+                rest = batch[written:]
+                kept, self._found_unchanged = self._found_unchanged, {}
+                outcomes = await self._write_once(
+                    [product for _, product in rest], [record.digest for record, _ in rest], kept
+                )
+                for (record, _), outcome in zip(rest, outcomes, strict=False):
+                    self._count(record, outcome)
+                written += len(outcomes)
+                if outcomes:
+                    self.report.last_committed_line = rest[len(outcomes) - 1][0].last_line
+                if progress:
+                    progress(sum(record.line_count for record, _ in rest[: len(outcomes)]))
+        finally:
+            self._prepared.clear()
+
+    async def _pause(self, rest: list[tuple[Record, ProductCreate]]) -> None:
+        """Leave the write lock free for pause_seconds; make the next new rows' values meanwhile.
+
+        Other processes queue on the lock, so the pause stays; the values and search fields
+        made in it are Python work the next transaction would otherwise do holding the lock.
+        """
+        deadline = time.monotonic() + self.pause_seconds
+        prepared = self._prepared
+        for _, product in rest:
+            if time.monotonic() >= deadline:
+                break
+            if product.variants is None and id(product) not in prepared:
+                prepared[id(product)] = (product, prepare_new(product))
+        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
 
     async def _write_once(
         self,
@@ -427,7 +354,7 @@ class Importer:
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 async with self.sessions() as session:
-                    return await ImportService(session).write(
+                    return await ImportService(session, self._prepared).write(
                         products,
                         on_conflict=self.on_conflict,
                         max_seconds=self.max_transaction_seconds,

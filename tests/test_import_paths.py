@@ -21,6 +21,8 @@ from catalog_api import importer as importer_module
 from catalog_api.import_unchanged import is_unchanged
 from catalog_api.importer import Importer, ImportReport, parse_jsonl
 from catalog_api.repositories.stored_state import stored_products
+from catalog_api.schemas import ProductCreate
+from catalog_api.services import imports as imports_module
 from catalog_api.services.imports import ImportService, OnConflict
 from tests.test_variant_search import _execute
 
@@ -316,3 +318,51 @@ async def test_the_stored_look_up_takes_more_slugs_than_one_statement_may_bind(
     assert sorted(found) == ["many-desk", "many-floor"]
     assert found["many-floor"].columns["tags"] == ["lamp", "floor"]
     assert found["many-desk"].variants == [(0, {}, 4500, 3)]
+
+
+async def _history(url: str, slug: str, prefix: str) -> list[tuple[str, dict[str, Any]]]:
+    """Return a product's change records, their times dropped and its slug's prefix as '*'."""
+    found = await _execute(
+        url,
+        "SELECT c.action, c.changes FROM product_changes c JOIN products p ON p.id = c.product_id "
+        f"WHERE p.slug = '{slug}' ORDER BY c.id",
+    )
+    records = []
+    for action, changes in found:
+        text = changes if isinstance(changes, str) else json.dumps(changes)
+        loaded = json.loads(text.replace(f"{prefix}-", "*-").replace(prefix.upper(), "*"))
+        records.append((action, {k: v for k, v in loaded.items() if not k.endswith("_at")}))
+    return records
+
+
+async def test_rows_made_during_the_pause_are_stored_as_rows_made_holding_the_lock(
+    app: FastAPI, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One row a transaction (its clock has always run out), so a batch pauses between rows.
+    monkeypatch.setattr(imports_module, "STEP_ROWS", 1)
+    taken: list[str] = []
+    new_values = ImportService._new_values
+
+    def counted(service: ImportService, row: ProductCreate) -> dict[str, Any]:
+        if id(row) in service.prepared:
+            taken.append(row.slug or "")
+        return new_values(service, row)
+
+    monkeypatch.setattr(ImportService, "_new_values", counted)
+    reports = {}
+    for prefix, pause in (("lock", 0.0), ("gap", 0.05)):
+        importer = Importer(
+            app.state.session_factory, 20, max_transaction_seconds=0.0, pause_seconds=pause
+        )
+        reports[prefix] = await importer.run(parse_jsonl(io.StringIO(_jsonl(_rows(prefix)))))
+        assert not importer._prepared  # nothing made is left for another batch's rows
+    # The first row goes before any pause; the shirt has variants and takes the careful path.
+    assert taken == ["gap-floor", "gap-archived", "gap-plain", "gap-steady"]
+    assert _reasons(reports["gap"], "gap") == _reasons(reports["lock"], "lock")
+    assert reports["gap"].imported == reports["lock"].imported == 6
+    for name in ("desk", "floor", "shirt", "archived", "plain", "steady"):
+        gap, lock = f"gap-{name}", f"lock-{name}"
+        assert await _product(database_url, gap) == await _product(database_url, lock), name
+        assert await _history(database_url, gap, "gap") == await _history(
+            database_url, lock, "lock"
+        ), name

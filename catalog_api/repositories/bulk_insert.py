@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from catalog_api.db import json_dumps
 from catalog_api.models import JSON_COLUMNS, Product
 from catalog_api.repositories.pg_copy import copy_products
-from catalog_api.search.documents import row_search_fields
+from catalog_api.search.documents import missing_search_fields
 
 _PRODUCTS = cast(Table, Product.__table__)
 _INSERT_COLUMNS = [c.name for c in _PRODUCTS.columns if c.name != "id"]
@@ -72,7 +72,9 @@ async def insert_products(
     """
     if connection.dialect.name != "sqlite":
         return await copy_products(connection, rows)
-    full_rows = [{"brand": None, "options": [], **row, **row_search_fields(row)} for row in rows]
+    full_rows = [
+        {"brand": None, "options": [], **row, **missing_search_fields(row)} for row in rows
+    ]
     result = await connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM products")
     # AUTOINCREMENT ids: every new row's id is above the largest one before the insert.
     last_id = result.scalar_one()

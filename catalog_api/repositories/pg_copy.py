@@ -14,7 +14,7 @@ from sqlalchemy.util import await_only
 
 from catalog_api.db import json_dumps
 from catalog_api.models import JSON_COLUMNS, Product
-from catalog_api.search.documents import row_search_fields
+from catalog_api.search.documents import missing_search_fields
 
 _PRODUCTS = cast(Table, Product.__table__)
 PRODUCT_COLUMNS = [c.name for c in _PRODUCTS.columns]
@@ -58,7 +58,7 @@ def _product_records(
     """Yield each row as a COPY record; lazily, so the server indexes a chunk meanwhile."""
     try:
         for product_id, row in zip(ids, rows, strict=True):
-            fields = row_search_fields(row)
+            fields = missing_search_fields(row)
             full = {"brand": None, "options": [], **row, **fields, "id": product_id}
             yield tuple(
                 full[column] if encode is None else encode(full[column])

@@ -65,6 +65,11 @@ def row_search_fields(row: Mapping[str, Any]) -> dict[str, str]:
     return {column: _analysed(column, row) for column in SOURCES}
 
 
+def missing_search_fields(row: Mapping[str, Any]) -> dict[str, str]:
+    """Return the row's index columns unless it carries them already (made before its insert)."""
+    return {} if "search_title" in row else row_search_fields(row)
+
+
 def _fill(_mapper: Mapper[Product], _connection: object, product: Product) -> None:
     state = inspect(product)
     changed = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from catalog_api.repositories.pg_copy import copy_default_variants
 from catalog_api.repositories.source_digests import KeptDigest, keep_digests
 from catalog_api.repositories.stored_state import StoredProduct, stored_products
 from catalog_api.schemas import VARIANT_FIELDS, ProductCreate
+from catalog_api.search.documents import row_search_fields
 from catalog_api.services.products import ALLOWED_TRANSITIONS
 from catalog_api.text import slugify
 from catalog_api.variants.repository import VariantRepository
@@ -84,6 +85,18 @@ def row_skus(row: ProductCreate, slug: str) -> list[str]:
     return [row.sku or slug]
 
 
+# Values of new rows made before their transaction, by id(row); the row is kept with them,
+# so its id cannot be reused while the entry lives.
+Prepared = MutableMapping[int, tuple[ProductCreate, dict[str, Any]]]
+
+
+def prepare_new(row: ProductCreate) -> dict[str, Any]:
+    """Return a new product's column values with its search fields: its insert's Python work."""
+    values = row.to_values()
+    values.update(row_search_fields(values))
+    return values
+
+
 def import_slug(row: ProductCreate) -> str:
     """Return the slug a row is stored under: its own, or one derived from the title."""
     return row.slug or slugify(row.title) or "product"
@@ -107,8 +120,9 @@ def _unchanged(row: ProductCreate, slug: str, stored: StoredProduct) -> bool:
 class ImportService:
     """Write imported rows, one transaction per call, bounded in rows and in time."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, prepared: Prepared | None = None) -> None:
         self.session = session
+        self.prepared: Prepared = {} if prepared is None else prepared
         self.products = ProductRepository(session)
         self.variants = VariantRepository(session)
         self.variant_service = VariantService(session)
@@ -189,7 +203,7 @@ class ImportService:
                 taken.add(slug)
                 skus_taken.add(skus[0])
                 new_skus[slug] = skus[0]
-                values = row.to_values()
+                values = self._new_values(row)
                 values.update(
                     slug=slug,
                     created_at=now,
@@ -218,6 +232,13 @@ class ImportService:
             # After the inserts, so a slug repeated within the part updates its first row.
             await self._update(updates, outcomes)
         return outcomes
+
+    def _new_values(self, row: ProductCreate) -> dict[str, Any]:
+        """Return a new row's column values: made before the transaction, or now."""
+        entry = self.prepared.pop(id(row), None)
+        if entry is not None and entry[0] is row:
+            return entry[1]
+        return row.to_values()
 
     async def _insert_new(self, new_rows: list[dict[str, Any]], skus: dict[str, str]) -> None:
         """Insert new products without options, their single variants and their history."""
