@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from catalog_api.search import engine
 from catalog_api.search.analyzer import STOP_WORDS
 from tests.conftest import create
 
@@ -380,3 +381,17 @@ async def test_words_the_best_titles_share_lift_partial_matches_that_have_them(
     # Both hold only 'fan'; the shorter title would rank first, but the best results are
     # ceiling fans.
     assert ids.index(ceiling) < ids.index(stand)
+
+
+async def test_a_common_word_is_searched_even_when_its_split_reading_is_rarer(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 1M products 'office' (in 10% of them) was dropped for the rarer 'off ice' reading,
+    # which no product holds as a phrase: the search found nothing.
+    monkeypatch.setattr(engine, "ANY_WORD_BUDGET", 4)
+    chairs = {await add_product(client, f"Office Chair {n}", category="office") for n in range(5)}
+    await add_product(client, "Ice Tray", category="kitchen")
+    await add_product(client, "Off Switch", category="electrical")
+    page = await search_page(client, "office")
+    assert {product["id"] for product in page["items"]} == chairs
+    assert page["interpretation"]["searched_for"] == ["office"]

@@ -53,11 +53,15 @@ class SearchOutcome:
 
 
 def _selective(concepts: Sequence[Concept]) -> tuple[list[Concept], bool]:
-    """Return the rarest concepts whose matches fit the budget (at least one), and if all fit."""
+    """Return the rarest concepts whose matches fit the budget, and if all fit.
+
+    At least one word as written is chosen: an alternative reading's frequency is its rarer
+    half's, so 'off ice' looks rarer than 'office' while no product may hold the phrase.
+    """
     chosen: list[Concept] = []
     total = 0
     for concept in sorted(concepts, key=lambda c: c.frequency):
-        if chosen and total + concept.frequency > ANY_WORD_BUDGET:
+        if any(c.written for c in chosen) and total + concept.frequency > ANY_WORD_BUDGET:
             return chosen, False
         chosen.append(concept)
         total += concept.frequency
