@@ -31,6 +31,7 @@ from catalog_api.reloading import CLOSE_GRACE_SECONDS, finish_or_cancel
 from catalog_api.repositories.reader import ProductReader
 from catalog_api.routes import catalog, describe, products
 from catalog_api.routes.params import document_page_size
+from catalog_api.search.champions import CHAMPIONS
 from catalog_api.search.vocabulary import VOCABULARIES
 from catalog_api.semantic import routes as semantic_routes
 from catalog_api.semantic.startup import start_semantic, stop_semantic
@@ -128,6 +129,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await copy_chain.aclose()
     finally:
         await VOCABULARIES.close(read_engine)
+        await CHAMPIONS.close(read_engine)
         await TERMS.close(read_engine)
         await engine.dispose()
         if replica is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -143,3 +145,60 @@ async def test_kept_lists_are_bounded_and_expire(monkeypatch: pytest.MonkeyPatch
         assert cache.kept_terms() == 2
     finally:
         await db.dispose()
+
+
+async def test_an_aged_list_serves_while_it_is_read_again_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[str] = []
+
+    async def read(phrase: tuple[str, ...], limit: int) -> list[tuple[int, float]]:
+        reads.append("request")
+        return [(1, 1.0)]
+
+    async def reread(phrase: tuple[str, ...], limit: int) -> list[tuple[int, float]]:
+        reads.append("apart")
+        return [(2, 1.0)]
+
+    cache = ChampionCache()
+    db = create_async_engine("sqlite+aiosqlite://")  # only a key here
+    try:
+        assert await cache.best(db, [("a",)], 1, read, reread) == [1]
+        monkeypatch.setattr(champions, "MAX_AGE_SECONDS", 0.05)
+        await asyncio.sleep(0.06)
+        for _ in range(3):  # aged: the kept list answers, one read runs apart
+            assert await cache.best(db, [("a",)], 1, read, reread) == [1]
+        await cache.settled()
+        assert await cache.best(db, [("a",)], 1, read, reread) == [2]
+        assert reads == ["request", "apart"]
+        cache.changed()  # a write of this process: read again in the request
+        assert await cache.best(db, [("a",)], 1, read, reread) == [1]
+        assert reads == ["request", "apart", "request"]
+    finally:
+        await db.dispose()
+
+
+async def test_other_processes_writes_are_seen_once_an_aged_list_is_read_again(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "EXACT_RANK", 0)
+    monkeypatch.setattr(engine, "CANDIDATES", 2)
+    cache = ChampionCache()
+    monkeypatch.setattr(engine, "CHAMPIONS", cache)
+    # The API's writes are not told to this cache, as another process's would not be.
+    monkeypatch.setattr(documents, "CHAMPIONS", ChampionCache())
+    await _garden(client)
+    await search_page(client, "hose")
+    best = await add_product(
+        client, "Hose", description="a hose, a garden hose", tags=("hose",), category="garden"
+    )
+
+    async def found() -> bool:
+        return best in [p["id"] for p in (await search_page(client, "hose"))["items"]]
+
+    assert not await found()  # the kept list does not know it yet
+    monkeypatch.setattr(champions, "MAX_AGE_SECONDS", 0.0)
+    assert not await found()  # aged: it still answers while it is read again
+    monkeypatch.setattr(champions, "MAX_AGE_SECONDS", 60.0)
+    await cache.settled()
+    assert await found()

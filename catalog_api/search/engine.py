@@ -120,9 +120,10 @@ async def _best_kept(
 ) -> list[int] | None:
     """Return a rank-ordered request's products from the kept lists, or None to rank in SQL."""
     phrases = [concept.phrase for concept in request.concepts]
+    apart = repository.best_apart(engine)
     if repository.filtered is None:
-        return await CHAMPIONS.best(engine, phrases, request.limit, repository.best_of)
-    best = await CHAMPIONS.best(engine, phrases, FILTERED_FROM_KEPT, repository.best_of)
+        return await CHAMPIONS.best(engine, phrases, request.limit, repository.best_of, apart)
+    best = await CHAMPIONS.best(engine, phrases, FILTERED_FROM_KEPT, repository.best_of, apart)
     passing = await repository.passing(best)
     chosen = [product_id for product_id in best if product_id in passing][: request.limit]
     # Too few passed of a longer list: the filtered best may lie beyond it.

@@ -19,10 +19,11 @@ from sqlalchemy import (
     table,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog_api.models import Product
 from catalog_api.repositories.id_lists import product_id_among
+from catalog_api.search.champions import Reader
 from catalog_api.search.query import Concept
 from catalog_api.variants.models import ProductVariant
 
@@ -155,8 +156,8 @@ class SearchRepository:
             found[number].append(product_id)
         return found
 
-    async def best_of(self, phrase: tuple[str, ...], limit: int) -> list[tuple[int, float]]:
-        """Return the products best ranked for one phrase by the index (higher is better)."""
+    def best_statement(self, phrase: tuple[str, ...], limit: int) -> Any:
+        """Return the select of the products best ranked for one phrase by the index."""
         concepts = [Concept(phrase, 1.0, "", 0, ())]
         match = self._match(concepts, every=True, title_only=False)
         score = self._relevance(concepts)
@@ -164,9 +165,20 @@ class SearchRepository:
             stmt: Any = select(Product.id, score).where(match)
         else:
             stmt = select(_fts.c.rowid, score).select_from(_fts).where(match)
-        stmt = stmt.order_by(score.desc())
-        rows = await self.session.execute(stmt.limit(limit))
-        return [(int(product_id), float(value)) for product_id, value in rows]
+        return stmt.order_by(score.desc()).limit(limit)
+
+    async def best_of(self, phrase: tuple[str, ...], limit: int) -> list[tuple[int, float]]:
+        """Return the products best ranked for one phrase by the index (higher is better)."""
+        return _scored(await self.session.execute(self.best_statement(phrase, limit)))
+
+    def best_apart(self, engine: AsyncEngine) -> Reader:
+        """Return a reader of best_of that runs on a connection of its own, outside a request."""
+
+        async def read(phrase: tuple[str, ...], limit: int) -> list[tuple[int, float]]:
+            async with engine.connect() as connection:
+                return _scored(await connection.execute(self.best_statement(phrase, limit)))
+
+        return read
 
     async def all_passing(self, limit: int) -> list[int]:
         """Return up to limit products that pass the request's filters (all when unfiltered)."""
@@ -224,3 +236,7 @@ class SearchRepository:
         # through the index, and a word the vocabulary lacks is in few products, if any.
         stmt = select(func.count()).select_from(_products).where(match)
         return int(await self.session.scalar(stmt) or 0) > 0
+
+
+def _scored(rows: Any) -> list[tuple[int, float]]:
+    return [(int(product_id), float(value)) for product_id, value in rows]
